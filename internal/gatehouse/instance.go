@@ -1,0 +1,56 @@
+package gatehouse
+
+// Instance is the one deployment-wide tenant: its id and the settings end users
+// experience. Keys live in their own tables.
+type Instance struct {
+	ID        string
+	CreatedAt int64
+	Settings  Settings
+}
+
+// Settings are the instance settings stored as JSON in the database. Zero
+// values mean "use the default" so old rows keep working as fields are added.
+type Settings struct {
+	ApplicationName     string   `json:"application_name,omitempty"`
+	PasswordMinLength   int      `json:"password_min_length,omitempty"`
+	PasswordMaxLength   int      `json:"password_max_length,omitempty"`
+	SessionLifetimeSecs int      `json:"session_lifetime_seconds,omitempty"`
+	InactivityTimeout   int      `json:"inactivity_timeout_seconds,omitempty"`
+	MultiSession        bool     `json:"multi_session,omitempty"`
+	LockoutAttempts     int      `json:"lockout_attempts,omitempty"`
+	LockoutSeconds      int      `json:"lockout_seconds,omitempty"`
+	AllowedOrigins      []string `json:"allowed_origins,omitempty"`
+}
+
+// Defaults for Settings fields left at zero.
+const (
+	DefaultPasswordMinLength = 8
+	DefaultPasswordMaxLength = 256
+	DefaultSessionLifetime   = 7 * 24 * 3600
+	DefaultLockoutAttempts   = 10
+	DefaultLockoutSeconds    = 3600
+)
+
+// PasswordBounds returns the effective password length limits.
+func (s Settings) PasswordBounds() (minLen, maxLen int) {
+	minLen, maxLen = s.PasswordMinLength, s.PasswordMaxLength
+	if minLen <= 0 {
+		minLen = DefaultPasswordMinLength
+	}
+	if maxLen <= 0 {
+		maxLen = DefaultPasswordMaxLength
+	}
+	return minLen, maxLen
+}
+
+// Lockout returns the effective lockout threshold and duration in seconds.
+func (s Settings) Lockout() (attempts, seconds int) {
+	attempts, seconds = s.LockoutAttempts, s.LockoutSeconds
+	if attempts <= 0 {
+		attempts = DefaultLockoutAttempts
+	}
+	if seconds <= 0 {
+		seconds = DefaultLockoutSeconds
+	}
+	return attempts, seconds
+}

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+)
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Q runs queries on the reader pool or inside a transaction. Queries are
+// written with ? placeholders; rebind turns them into $n for PostgreSQL.
+type Q struct {
+	db     querier
+	engine Engine
+}
+
+func (q *Q) rebind(query string) string {
+	if q.engine != Postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+func (q *Q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := q.db.ExecContext(ctx, q.rebind(query), args...)
+	return res, mapErr(err)
+}
+
+func (q *Q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := q.db.QueryContext(ctx, q.rebind(query), args...)
+	return rows, mapErr(err)
+}
+
+func (q *Q) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.db.QueryRowContext(ctx, q.rebind(query), args...)
+}
+
+// mapErr turns engine-specific unique violations into *gatehouse.ErrConflict
+// and sql.ErrNoRows into gatehouse.ErrNotFound.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return gatehouse.ErrNotFound
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" {
+		return &gatehouse.ErrConflict{Field: conflictField(pg.ConstraintName + " " + pg.Detail)}
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+		return &gatehouse.ErrConflict{Field: conflictField(se.Error())}
+	}
+	return err
+}
+
+// conflictField names the logical field behind a unique-constraint message.
+func conflictField(msg string) string {
+	switch {
+	case strings.Contains(msg, "value_norm"):
+		return "identification"
+	case strings.Contains(msg, "username"):
+		return "username"
+	case strings.Contains(msg, "external_id"):
+		return "external_id"
+	case strings.Contains(msg, "hash"):
+		return "hash"
+	default:
+		return "id"
+	}
+}
+
+// inList returns "?,?,?" for n placeholders.
+func inList(n int) string {
+	if n <= 0 {
+		return "NULL"
+	}
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
