@@ -26,7 +26,7 @@ func (e *Error) Error() string {
 }
 
 // Error codes. They are public API: clients branch on them, so they never change
-// once released. docs/errors.md lists them with their statuses.
+// once released. docs/backend-api.md lists them with their statuses.
 const (
 	CodeResourceNotFound          = "resource_not_found"
 	CodeAuthHeaderFormatInvalid   = "authorization_header_format_invalid"

@@ -104,3 +104,14 @@ func inList(n int) string {
 	}
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
+
+// AdvisoryLock takes a transaction-scoped lock on PostgreSQL so nodes that
+// start together serialise one-time work. SQLite needs none: its single
+// writer already serialises write transactions.
+func (q *Q) AdvisoryLock(ctx context.Context, key int64) error {
+	if q.engine != Postgres {
+		return nil
+	}
+	_, err := q.exec(ctx, "SELECT pg_advisory_xact_lock(?)", key)
+	return err
+}

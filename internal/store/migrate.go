@@ -71,7 +71,7 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 	var res MigrateResult
 	err = s.Tx(ctx, func(q *Q) error {
 		if s.engine == Postgres {
-			if _, err := q.exec(ctx, "SELECT pg_advisory_xact_lock(7318000001)"); err != nil {
+			if err := q.AdvisoryLock(ctx, 7318000001); err != nil {
 				return fmt.Errorf("take migration lock: %w", err)
 			}
 		}

@@ -1,0 +1,72 @@
+// Package bapi serves Clerk's Backend API: secret-key bearer auth and the
+// user, session and key endpoints the Clerk SDKs call, in Clerk's JSON
+// shapes. Handlers only translate between HTTP and the services.
+package bapi
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/httpx"
+	"github.com/gatehouse/gatehouse/internal/instance"
+	"github.com/gatehouse/gatehouse/internal/users"
+)
+
+// API holds the Backend API's dependencies.
+type API struct {
+	Instance *instance.Manager
+	Users    *users.Service
+	Clock    gatehouse.Clock
+}
+
+// Handler returns the Backend API mux, rooted at "/" (mount it under
+// /api/v1 or /v1 with http.StripPrefix).
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	h := func(pattern string, fn httpx.Handler) { mux.Handle(pattern, fn) }
+	h("GET /users", a.listUsers)
+	h("GET /users/count", a.countUsers)
+	h("POST /users", a.createUser)
+	h("GET /users/{id}", a.getUser)
+	h("PATCH /users/{id}", a.updateUser)
+	h("DELETE /users/{id}", a.deleteUser)
+	h("PATCH /users/{id}/metadata", a.mergeMetadata)
+	h("PUT /users/{id}/metadata", a.replaceMetadata)
+	h("POST /users/{id}/ban", a.ban(true))
+	h("POST /users/{id}/unban", a.ban(false))
+	h("POST /users/{id}/lock", a.lock)
+	h("POST /users/{id}/unlock", a.unlock)
+	h("POST /users/{id}/verify_password", a.verifyPassword)
+	h("GET /jwks", a.jwks)
+	return a.authenticate(httpx.JSONMux(mux))
+}
+
+// authenticate requires "Authorization: Bearer sk_..." with a valid,
+// unrevoked secret key. Any failure, including a database error, is a 401 or
+// 503: never a pass.
+func (a *API) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		authz := r.Header.Get("Authorization")
+		scheme, token, ok := strings.Cut(authz, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			httpx.Error(w, r, &gatehouse.Error{Status: http.StatusUnauthorized, Code: gatehouse.CodeAuthHeaderFormatInvalid,
+				Message: "Invalid Authorization header format", LongMessage: "Invalid Authorization header format. Must be 'Bearer <YOUR_SECRET_KEY>'."})
+			return
+		}
+		err := a.Instance.AuthenticateSecretKey(r.Context(), strings.TrimSpace(token))
+		switch {
+		case errors.Is(err, instance.ErrSecretKeyInvalid):
+			httpx.Error(w, r, &gatehouse.Error{Status: http.StatusUnauthorized, Code: gatehouse.CodeSecretKeyInvalid,
+				Message: "The provided secret key is invalid.", LongMessage: "The provided secret key is invalid. Make sure that your secret key is correct and has not been revoked."})
+			return
+		case err != nil:
+			httpx.Logger(r.Context()).Error("secret key check failed", "error", err.Error())
+			httpx.Error(w, r, &gatehouse.Error{Status: http.StatusServiceUnavailable, Code: gatehouse.CodeServiceUnavailable,
+				Message: "service unavailable", LongMessage: "The request could not be authenticated right now. Please retry."})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,114 @@
+package httpx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+)
+
+// MaxBodyBytes bounds every request body.
+const MaxBodyBytes = 1 << 20
+
+// JSON writes v with Content-Type exactly "application/json": the JS SDK
+// parses nothing else as JSON.
+func JSON(w http.ResponseWriter, status int, v any) {
+	buf, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"errors":[{"code":"internal_clerk_error","message":"Internal error","long_message":"encoding failed","meta":{}}]}`, http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf)
+}
+
+// Decode reads a JSON object body into dst strictly: unknown fields, wrong
+// types, trailing data, bodies over MaxBodyBytes and non-JSON content types
+// give Clerk-shaped 4xx errors. An empty body decodes as {}.
+func Decode(r *http.Request, dst any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return &gatehouse.Error{Status: http.StatusUnsupportedMediaType, Code: gatehouse.CodeUnsupportedContentType,
+				Message: "unsupported content type", LongMessage: "Request bodies must be JSON (Content-Type: application/json)."}
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return gatehouse.Malformed("The request body could not be read.")
+	}
+	if len(body) > MaxBodyBytes {
+		return &gatehouse.Error{Status: http.StatusRequestEntityTooLarge, Code: gatehouse.CodeRequestBodyTooLarge,
+			Message: "request body too large", LongMessage: "The request body must be at most 1 MiB."}
+	}
+	return DecodeBytes(body, dst)
+}
+
+// DecodeBytes is Decode's parser, exposed for fuzzing.
+func DecodeBytes(body []byte, dst any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if dec.More() {
+		return gatehouse.Malformed("The request body must contain a single JSON object.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return gatehouse.Malformed("The request body must contain a single JSON object.")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			return gatehouse.Malformed("The request body must be a JSON object.")
+		}
+		return gatehouse.ParamInvalid(field, field+" must be of type "+jsonKind(te.Type.Kind().String())+".")
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return gatehouse.Malformed("The request body is not valid JSON.")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return gatehouse.ParamUnknown(name)
+	}
+	var ge *gatehouse.Error
+	if errors.As(err, &ge) {
+		return ge
+	}
+	return gatehouse.Malformed("The request body is not valid JSON: " + err.Error())
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "map", "struct":
+		return "object"
+	case "slice", "array":
+		return "array"
+	default:
+		if strings.HasPrefix(k, "int") || strings.HasPrefix(k, "uint") || strings.HasPrefix(k, "float") {
+			return "number"
+		}
+		return k
+	}
+}

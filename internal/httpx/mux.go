@@ -1,0 +1,28 @@
+package httpx
+
+import (
+	"net/http"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+)
+
+// JSONMux serves mux but answers unknown routes (404) and wrong methods (405)
+// with Clerk's JSON error envelope instead of the mux's plain text.
+func JSONMux(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete} {
+			r2 := r.Clone(r.Context())
+			r2.Method = m
+			if _, p := mux.Handler(r2); p != "" {
+				Error(w, r, &gatehouse.Error{Status: http.StatusMethodNotAllowed, Code: gatehouse.CodeMethodNotAllowed,
+					Message: "method not allowed", LongMessage: r.Method + " is not allowed on " + r.URL.Path + "."})
+				return
+			}
+		}
+		NotFoundHandler().ServeHTTP(w, r)
+	})
+}

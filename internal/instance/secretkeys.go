@@ -1,0 +1,87 @@
+package instance
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// ErrSecretKeyInvalid means the presented secret key is unknown or revoked.
+var ErrSecretKeyInvalid = errors.New("secret key invalid")
+
+// AuthenticateSecretKey checks a Backend API secret key. Keys are looked up
+// by the SHA-256 of the whole key (an indexed read, constant-time by nature
+// of the hash lookup) and positive answers are cached for a few seconds.
+// Any database error fails closed.
+func (m *Manager) AuthenticateSecretKey(ctx context.Context, plaintext string) error {
+	if !strings.HasPrefix(plaintext, "sk_live_") && !strings.HasPrefix(plaintext, "sk_test_") {
+		return ErrSecretKeyInvalid
+	}
+	hash := keys.HashSecretKey(plaintext)
+	ck := hex.EncodeToString(hash)
+	now := m.clock.Now()
+	m.mu.Lock()
+	exp, ok := m.skCache[ck]
+	m.mu.Unlock()
+	if ok && now.Before(exp) {
+		return nil
+	}
+	row, err := m.st.Q().FindSecretKey(ctx, hash)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return ErrSecretKeyInvalid
+	}
+	if err != nil {
+		return err
+	}
+	if !keys.EqualHash(row.Hash, hash) {
+		return ErrSecretKeyInvalid
+	}
+	m.mu.Lock()
+	if len(m.skCache) > 1024 {
+		clear(m.skCache)
+	}
+	m.skCache[ck] = now.Add(m.skTTL)
+	m.mu.Unlock()
+	return nil
+}
+
+// CreateSecretKey makes a new secret key and returns its plaintext (shown
+// once; only its hash is stored) and id.
+func (m *Manager) CreateSecretKey(ctx context.Context, name string) (plain, id string, err error) {
+	plain, hash, err := keys.NewSecretKey()
+	if err != nil {
+		return "", "", err
+	}
+	id = gatehouse.NewID(gatehouse.PrefixSecretKey)
+	err = m.st.Tx(ctx, func(q *store.Q) error {
+		return q.InsertSecretKey(ctx, store.SecretKeyRow{ID: id, Hash: hash, Hint: keys.SecretKeyHint(plain), Name: name,
+			CreatedAt: m.clock.Now().UnixMilli()})
+	})
+	return plain, id, err
+}
+
+// ListSecretKeys lists secret keys (hints only).
+func (m *Manager) ListSecretKeys(ctx context.Context) ([]store.SecretKeyRow, error) {
+	return m.st.Q().ListSecretKeys(ctx)
+}
+
+// RevokeSecretKey revokes a key by id; this node forgets it at once, other
+// nodes within the cache TTL.
+func (m *Manager) RevokeSecretKey(ctx context.Context, id string) error {
+	err := m.st.Tx(ctx, func(q *store.Q) error { return q.RevokeSecretKey(ctx, id, m.clock.Now().UnixMilli()) })
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return gatehouse.NotFound("Secret key")
+	}
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	clear(m.skCache)
+	m.mu.Unlock()
+	return nil
+}

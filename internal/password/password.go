@@ -1,0 +1,167 @@
+// Package password hashes passwords with argon2id and verifies both its own
+// digests and digests imported from other systems (bcrypt, argon2i/argon2id,
+// PBKDF2 in Django's format, Firebase's modified scrypt), telling the caller
+// when a digest should be replaced by a fresh argon2id one. All hashing runs
+// under a semaphore sized to the CPUs, so a flood of sign-ins queues instead
+// of exhausting memory.
+package password
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"unicode/utf8"
+)
+
+// Params are argon2id parameters. Memory is in KiB.
+type Params struct {
+	Memory  uint32
+	Time    uint32
+	Threads uint8
+	SaltLen uint32
+	KeyLen  uint32
+}
+
+// DefaultParams is argon2id m=19 MiB, t=2, p=1 (OWASP's baseline).
+var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// Sentinel errors.
+var (
+	ErrMalformedDigest   = errors.New("malformed password digest")
+	ErrUnsupportedHasher = errors.New("unsupported password hasher")
+	ErrTooShort          = errors.New("password too short")
+	ErrTooLong           = errors.New("password too long")
+)
+
+// Hasher hashes and verifies passwords under a concurrency limit.
+type Hasher struct {
+	p   Params
+	sem chan struct{}
+}
+
+// New returns a Hasher; concurrency <= 0 means runtime.NumCPU().
+func New(p Params, concurrency int) *Hasher {
+	if concurrency <= 0 {
+		concurrency = runtime.NumCPU()
+	}
+	return &Hasher{p: p, sem: make(chan struct{}, concurrency)}
+}
+
+// Params returns the hasher's argon2id parameters.
+func (h *Hasher) Params() Params { return h.p }
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *Hasher) release() { <-h.sem }
+
+// Hash returns a PHC-format argon2id digest of password.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	return hashArgon2id(password, h.p)
+}
+
+// Verify reports whether password matches digest, and whether the digest
+// should be replaced (any format or parameters other than the hasher's own
+// argon2id). A wrong password is (false, false, nil); a digest that cannot be
+// parsed is an error wrapping ErrMalformedDigest.
+func (h *Hasher) Verify(ctx context.Context, password, digest string) (ok, needsRehash bool, err error) {
+	v, err := verifierFor(digest)
+	if err != nil {
+		return false, false, err
+	}
+	if err := h.acquire(ctx); err != nil {
+		return false, false, err
+	}
+	defer h.release()
+	ok, err = v.verify(password)
+	if err != nil || !ok {
+		return false, false, err
+	}
+	return true, v.needsRehash(h.p), nil
+}
+
+// verifier is one parsed digest.
+type verifier interface {
+	verify(password string) (bool, error)
+	needsRehash(current Params) bool
+}
+
+func verifierFor(digest string) (verifier, error) {
+	switch {
+	case strings.HasPrefix(digest, "$argon2id$"), strings.HasPrefix(digest, "$argon2i$"):
+		return parseArgon2(digest)
+	case strings.HasPrefix(digest, "$2a$"), strings.HasPrefix(digest, "$2b$"), strings.HasPrefix(digest, "$2y$"):
+		return parseBcrypt(digest)
+	case strings.HasPrefix(digest, "pbkdf2_"):
+		return parsePBKDF2(digest)
+	case strings.HasPrefix(digest, scryptFirebasePrefix):
+		return parseScryptFirebase(strings.TrimPrefix(digest, scryptFirebasePrefix))
+	}
+	return nil, fmt.Errorf("%w: unrecognised format", ErrMalformedDigest)
+}
+
+// ImportDigest validates a digest imported through the Backend API with
+// Clerk's password_hasher name and returns the string to store, in a form
+// Verify recognises unambiguously.
+func ImportDigest(hasher, digest string) (string, error) {
+	digest = strings.TrimSpace(digest)
+	if len(digest) > 1024 {
+		return "", fmt.Errorf("%w: too long", ErrMalformedDigest)
+	}
+	var stored string
+	switch hasher {
+	case "argon2id":
+		if !strings.HasPrefix(digest, "$argon2id$") {
+			return "", fmt.Errorf("%w: argon2id digests start with $argon2id$", ErrMalformedDigest)
+		}
+		stored = digest
+	case "argon2i":
+		if !strings.HasPrefix(digest, "$argon2i$") {
+			return "", fmt.Errorf("%w: argon2i digests start with $argon2i$", ErrMalformedDigest)
+		}
+		stored = digest
+	case "bcrypt":
+		stored = digest
+		if _, err := parseBcrypt(digest); err != nil {
+			return "", err
+		}
+	case "pbkdf2_sha256", "pbkdf2_sha256_django", "pbkdf2_sha512", "pbkdf2_sha1":
+		want := strings.TrimSuffix(hasher, "_django") + "$"
+		if !strings.HasPrefix(digest, want) {
+			return "", fmt.Errorf("%w: %s digests look like %s<iterations>$<salt>$<base64 hash>", ErrMalformedDigest, hasher, want)
+		}
+		stored = digest
+	case "scrypt_firebase":
+		stored = scryptFirebasePrefix + digest
+	default:
+		return "", fmt.Errorf("%w: %q", ErrUnsupportedHasher, hasher)
+	}
+	if _, err := verifierFor(stored); err != nil {
+		return "", err
+	}
+	return stored, nil
+}
+
+// ValidatePolicy checks length limits: at least minLen characters (runes)
+// and at most maxLen bytes.
+func ValidatePolicy(password string, minLen, maxLen int) error {
+	if len(password) > maxLen {
+		return ErrTooLong
+	}
+	if utf8.RuneCountInString(password) < minLen {
+		return ErrTooShort
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/instance"
+	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/users"
+)
+
+// App is a running Gatehouse's services, shared by serve and the CLI.
+type App struct {
+	Config    Config
+	Log       *slog.Logger
+	Clock     gatehouse.Clock
+	Store     *store.Store
+	Instance  *instance.Manager
+	Users     *users.Service
+	Hasher    *password.Hasher
+	Bootstrap instance.Bootstrap
+}
+
+// NewLogger builds the slog logger the config asks for.
+func NewLogger(c Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// OpenStore opens and migrates the database named by c.
+func OpenStore(ctx context.Context, c Config, log *slog.Logger) (*store.Store, error) {
+	st, err := store.Open(ctx, store.Options{DatabaseURL: c.DatabaseURL, DataDir: c.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	res, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate %s: %w", st, err)
+	}
+	if len(res.Applied) > 0 && log != nil {
+		log.Info("database migrated", "database", st.String(), "from", res.From, "to", res.To, "applied", strings.Join(res.Applied, ","))
+	}
+	return st, nil
+}
+
+// Open builds the App: store (migrated), encryption key, instance (created on
+// first start) and services.
+func Open(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
+	st, err := OpenStore(ctx, c, log)
+	if err != nil {
+		return nil, err
+	}
+	app, err := openWithStore(ctx, c, log, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return app, nil
+}
+
+func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.Store) (*App, error) {
+	key, err := encryptionKey(c, log)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := keys.NewSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	clock := gatehouse.SystemClock{}
+	mgr, boot, err := instance.Open(ctx, st, sealer, clock, c.PublicHost())
+	if err != nil {
+		return nil, err
+	}
+	hasher := password.New(password.DefaultParams, runtime.NumCPU())
+	return &App{Config: c, Log: log, Clock: clock, Store: st, Instance: mgr, Hasher: hasher, Bootstrap: boot,
+		Users: users.New(st, hasher, clock, mgr.Settings)}, nil
+}
+
+// Close releases the App's resources.
+func (a *App) Close() error { return a.Store.Close() }
+
+// encryptionKey returns the deployment encryption key: from the environment,
+// or in development mode from <data-dir>/encryption.key (created if absent).
+func encryptionKey(c Config, log *slog.Logger) ([]byte, error) {
+	if c.EncryptionKey != "" {
+		k, err := keys.ParseEncryptionKey(c.EncryptionKey)
+		if err != nil {
+			return nil, fmt.Errorf("GATEHOUSE_ENCRYPTION_KEY: %w", err)
+		}
+		return k, nil
+	}
+	if c.Mode == ModeProduction {
+		return nil, errors.New("production mode needs GATEHOUSE_ENCRYPTION_KEY")
+	}
+	path := filepath.Join(c.DataDir, "encryption.key")
+	if b, err := os.ReadFile(path); err == nil {
+		k, err := keys.ParseEncryptionKey(strings.TrimSpace(string(b)))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return k, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	enc := keys.GenerateEncryptionKey()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return encryptionKey(c, log) // another process created it first
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	if _, err := f.WriteString(enc + "\n"); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	if log != nil {
+		log.Warn("development mode: generated an encryption key for signing keys at rest; set GATEHOUSE_ENCRYPTION_KEY in production", "path", path)
+	}
+	return keys.ParseEncryptionKey(enc)
+}

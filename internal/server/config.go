@@ -1,0 +1,116 @@
+// Package server wires Gatehouse together: configuration, store, services and
+// the HTTP faces, with health endpoints and graceful shutdown.
+package server
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Modes.
+const (
+	ModeDevelopment = "development"
+	ModeProduction  = "production"
+)
+
+// Config is the deployment configuration (what operators set; what end users
+// experience lives in the instance settings in the database).
+type Config struct {
+	Listen         string
+	BAPIListen     string // optional separate listener serving the Backend API at /v1
+	PublicURL      string
+	DataDir        string
+	DatabaseURL    string
+	Mode           string
+	LogLevel       string
+	LogFormat      string
+	EncryptionKey  string // from GATEHOUSE_ENCRYPTION_KEY only (never a flag: flags show up in ps)
+	ShutdownGrace  time.Duration
+	ReloadInterval time.Duration
+}
+
+// RegisterFlags defines the shared flags on fs, defaulting from GATEHOUSE_*
+// environment variables.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Listen, "listen", env("GATEHOUSE_LISTEN", "127.0.0.1:8080"), "address to serve on (env GATEHOUSE_LISTEN)")
+	fs.StringVar(&c.BAPIListen, "bapi-listen", env("GATEHOUSE_BAPI_LISTEN", ""), "optional private address serving only the Backend API at /v1 (env GATEHOUSE_BAPI_LISTEN)")
+	fs.StringVar(&c.PublicURL, "public-url", env("GATEHOUSE_PUBLIC_URL", ""), "URL browsers use to reach this server; encoded in the publishable key (env GATEHOUSE_PUBLIC_URL; default http://<listen>)")
+	c.RegisterStorageFlags(fs)
+	fs.StringVar(&c.Mode, "mode", env("GATEHOUSE_MODE", ModeDevelopment), "development or production (env GATEHOUSE_MODE)")
+	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (env GATEHOUSE_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("GATEHOUSE_LOG_FORMAT", "json"), "json or text (env GATEHOUSE_LOG_FORMAT)")
+	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 10*time.Second, "how long in-flight requests may finish on shutdown")
+}
+
+// RegisterStorageFlags defines only the storage flags (for CLI subcommands).
+func (c *Config) RegisterStorageFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data-dir", env("GATEHOUSE_DATA_DIR", "gatehouse-data"), "directory for the SQLite database and development key (env GATEHOUSE_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("GATEHOUSE_DATABASE_URL", ""), "postgres://... to use PostgreSQL; empty for SQLite in the data directory (env GATEHOUSE_DATABASE_URL)")
+}
+
+// Finish validates c and fills derived defaults.
+func (c *Config) Finish() error {
+	c.EncryptionKey = os.Getenv("GATEHOUSE_ENCRYPTION_KEY")
+	if c.ReloadInterval == 0 {
+		c.ReloadInterval = 30 * time.Second
+	}
+	var errs []error
+	if c.Mode != ModeDevelopment && c.Mode != ModeProduction {
+		errs = append(errs, fmt.Errorf("--mode must be development or production, not %q", c.Mode))
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("--listen %q: want host:port, e.g. 127.0.0.1:8080", c.Listen))
+	}
+	if c.BAPIListen != "" {
+		if _, _, err := net.SplitHostPort(c.BAPIListen); err != nil {
+			errs = append(errs, fmt.Errorf("--bapi-listen %q: want host:port", c.BAPIListen))
+		}
+	}
+	if c.PublicURL == "" {
+		host, port, _ := net.SplitHostPort(c.Listen)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		c.PublicURL = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		errs = append(errs, fmt.Errorf("--public-url %q: want an absolute http(s) URL with no path, e.g. https://auth.example.com", c.PublicURL))
+	} else {
+		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+		if c.Mode == ModeProduction && u.Scheme != "https" {
+			errs = append(errs, errors.New("--public-url must use https in production mode"))
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", c.LogLevel))
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		errs = append(errs, fmt.Errorf("--log-format must be json or text, not %q", c.LogFormat))
+	}
+	if c.Mode == ModeProduction && c.EncryptionKey == "" {
+		errs = append(errs, errors.New("production mode needs GATEHOUSE_ENCRYPTION_KEY (32 bytes, base64 or hex); generate one with `gatehouse keys gen-encryption-key`"))
+	}
+	return errors.Join(errs...)
+}
+
+// PublicHost is the host[:port] of the public URL.
+func (c *Config) PublicHost() string {
+	u, _ := url.Parse(c.PublicURL)
+	return u.Host
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,111 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/bapi"
+	"github.com/gatehouse/gatehouse/internal/httpx"
+)
+
+// Handler builds the public listener's handler: the Backend API under
+// /api/v1 (unless it has its own listener), health endpoints, and later the
+// Frontend API and hosted pages.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	api := &bapi.API{Instance: a.Instance, Users: a.Users, Clock: a.Clock}
+	if a.Config.BAPIListen == "" {
+		mux.Handle("/api/v1/", http.StripPrefix("/api/v1", api.Handler()))
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("/", httpx.NotFoundHandler())
+	return httpx.Observe(a.Log, "public")(mux)
+}
+
+// BAPIHandler serves only the Backend API at /v1 (for --bapi-listen).
+func (a *App) BAPIHandler() http.Handler {
+	mux := http.NewServeMux()
+	api := &bapi.API{Instance: a.Instance, Users: a.Users, Clock: a.Clock}
+	mux.Handle("/v1/", http.StripPrefix("/v1", api.Handler()))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.Handle("/", httpx.NotFoundHandler())
+	return httpx.Observe(a.Log, "bapi")(mux)
+}
+
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.Store.Ping(ctx); err != nil {
+		httpx.Logger(r.Context()).Warn("not ready", "error", err.Error())
+		httpx.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database"})
+		return
+	}
+	httpx.JSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+}
+
+// Serve listens on the configured addresses and serves until ctx is done,
+// then drains in-flight requests for up to ShutdownGrace. ready, if not nil,
+// is called with the bound addresses once listening.
+func (a *App) Serve(ctx context.Context, ready func(public, bapi net.Addr)) error {
+	ln, err := net.Listen("tcp", a.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Config.Listen, err)
+	}
+	servers := []*http.Server{newHTTPServer(a.Handler(), a.Log)}
+	listeners := []net.Listener{ln}
+	var bapiAddr net.Addr
+	if a.Config.BAPIListen != "" {
+		bl, err := net.Listen("tcp", a.Config.BAPIListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s: %w", a.Config.BAPIListen, err)
+		}
+		servers = append(servers, newHTTPServer(a.BAPIHandler(), a.Log))
+		listeners = append(listeners, bl)
+		bapiAddr = bl.Addr()
+	}
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	go a.Instance.Run(bg, a.Config.ReloadInterval, func(err error) { a.Log.Warn("instance reload failed", "error", err.Error()) })
+
+	errc := make(chan error, len(servers))
+	for i, s := range servers {
+		go func() {
+			if err := s.Serve(listeners[i]); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+	if ready != nil {
+		ready(ln.Addr(), bapiAddr)
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return err
+	}
+	a.Log.Info("shutting down", "grace", a.Config.ShutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownGrace)
+	defer cancel()
+	var errs []error
+	for _, s := range servers {
+		errs = append(errs, s.Shutdown(sctx))
+	}
+	return errors.Join(errs...)
+}

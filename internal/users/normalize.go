@@ -1,0 +1,111 @@
+package users
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+)
+
+// Limits on identifiers.
+const (
+	maxEmailLen    = 254
+	minUsernameLen = 4
+	maxUsernameLen = 64
+	maxNameLen     = 256
+)
+
+// NormalizeEmail returns the canonical form of an email address used for
+// uniqueness and lookup: NFKC-normalised (so look-alike full-width and
+// compatibility characters collapse), trimmed and lower-cased. It rejects
+// addresses that are not plausibly deliverable.
+func NormalizeEmail(raw string) (string, bool) {
+	if !utf8.ValidString(raw) {
+		return "", false
+	}
+	s := strings.ToLower(norm.NFKC.String(strings.TrimSpace(raw)))
+	if len(s) == 0 || len(s) > maxEmailLen {
+		return "", false
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || strings.Count(s, "@") != 1 {
+		return "", false
+	}
+	local, domain := s[:at], s[at+1:]
+	if len(local) > 64 || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") ||
+		strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return "", false
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '<' || r == '>' || r == '(' || r == ')' ||
+			r == ',' || r == ';' || r == '"' || r == '\\' || r == '[' || r == ']' {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// NormalizePhone returns an E.164 phone number: a '+' and 8 to 15 digits,
+// with spaces, dashes, dots and parentheses removed.
+func NormalizePhone(raw string) (string, bool) {
+	s := norm.NFKC.String(strings.TrimSpace(raw))
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == '+' && i == 0:
+			b.WriteRune(r)
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return "", false
+		}
+	}
+	out := b.String()
+	if !strings.HasPrefix(out, "+") || len(out) < 9 || len(out) > 16 || out[1] == '0' {
+		return "", false
+	}
+	return out, true
+}
+
+// NormalizeUsername validates a username and returns it NFKC-normalised as
+// given (uniqueness is case-insensitive in the store). Usernames are 4 to 64
+// letters, digits, '_', '-' or '.'.
+func NormalizeUsername(raw string) (string, *gatehouse.Error) {
+	s := norm.NFKC.String(strings.TrimSpace(raw))
+	n := utf8.RuneCountInString(s)
+	if n < minUsernameLen || n > maxUsernameLen {
+		return "", &gatehouse.Error{Status: 422, Code: gatehouse.CodeUsernameInvalidLength,
+			Message: "Usernames must be between 4 and 64 characters long.", LongMessage: "Usernames must be between 4 and 64 characters long.",
+			Meta: map[string]any{"param_name": "username"}}
+	}
+	for _, r := range s {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-' || r == '.') {
+			return "", gatehouse.ParamInvalid("username", "Usernames can only contain letters, numbers, '_', '-' and '.'.")
+		}
+	}
+	return s, nil
+}
+
+// cleanName trims a first/last name and bounds its length.
+func cleanName(param string, v *string) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	s := strings.TrimSpace(*v)
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxNameLen {
+		return nil, gatehouse.ParamInvalid(param, param+" must be valid text of at most 256 characters.")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return nil, gatehouse.ParamInvalid(param, param+" must not contain control characters.")
+		}
+	}
+	if s == "" {
+		return nil, nil
+	}
+	return &s, nil
+}

@@ -1,0 +1,216 @@
+// Package users holds the business rules for users: identifier
+// normalisation and uniqueness, password policy and hashing, metadata merge,
+// ban and lock. Handlers translate to and from it; the store trusts it.
+package users
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Service implements user operations.
+type Service struct {
+	st       *store.Store
+	hasher   *password.Hasher
+	clock    gatehouse.Clock
+	settings func() gatehouse.Settings
+}
+
+// New returns a Service. settings returns the current instance settings.
+func New(st *store.Store, hasher *password.Hasher, clock gatehouse.Clock, settings func() gatehouse.Settings) *Service {
+	return &Service{st: st, hasher: hasher, clock: clock, settings: settings}
+}
+
+func (s *Service) now() int64 { return s.clock.Now().UnixMilli() }
+
+// Get returns one user.
+func (s *Service) Get(ctx context.Context, id string) (*gatehouse.User, error) {
+	u, err := s.st.Q().GetUser(ctx, id)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, gatehouse.NotFound("User")
+	}
+	return u, err
+}
+
+// List returns users matching f; email and phone filters are normalised here.
+func (s *Service) List(ctx context.Context, f store.UserFilter) ([]*gatehouse.User, error) {
+	f = normalizeFilter(f)
+	return s.st.Q().ListUsers(ctx, f)
+}
+
+// Count counts users matching f.
+func (s *Service) Count(ctx context.Context, f store.UserFilter) (int, error) {
+	return s.st.Q().CountUsers(ctx, normalizeFilter(f))
+}
+
+func normalizeFilter(f store.UserFilter) store.UserFilter {
+	emails := make([]string, 0, len(f.EmailAddresses))
+	for _, e := range f.EmailAddresses {
+		if n, ok := NormalizeEmail(e); ok {
+			emails = append(emails, n)
+		} else {
+			emails = append(emails, "\x00invalid") // matches nothing, keeps the filter selective
+		}
+	}
+	f.EmailAddresses = emails
+	phones := make([]string, 0, len(f.PhoneNumbers))
+	for _, p := range f.PhoneNumbers {
+		if n, ok := NormalizePhone(p); ok {
+			phones = append(phones, n)
+		} else {
+			phones = append(phones, "\x00invalid")
+		}
+	}
+	f.PhoneNumbers = phones
+	return f
+}
+
+// Delete removes a user and everything hanging off it.
+func (s *Service) Delete(ctx context.Context, id string) error {
+	err := s.st.Tx(ctx, func(q *store.Q) error { return q.DeleteUser(ctx, id) })
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return gatehouse.NotFound("User")
+	}
+	return err
+}
+
+// mutate loads a user for update inside a transaction, lets fn change it, and
+// stores it with a fresh updated_at.
+func (s *Service) mutate(ctx context.Context, id string, fn func(u *gatehouse.User) error) (*gatehouse.User, error) {
+	var out *gatehouse.User
+	err := s.st.Tx(ctx, func(q *store.Q) error {
+		u, err := q.GetUserForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(u); err != nil {
+			return err
+		}
+		u.UpdatedAt = max(s.now(), u.UpdatedAt)
+		if err := q.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		out = u
+		return nil
+	})
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, gatehouse.NotFound("User")
+	}
+	if err != nil {
+		return nil, conflictError(err)
+	}
+	return out, nil
+}
+
+// SetBanned bans or unbans a user.
+func (s *Service) SetBanned(ctx context.Context, id string, banned bool) (*gatehouse.User, error) {
+	return s.mutate(ctx, id, func(u *gatehouse.User) error { u.Banned = banned; return nil })
+}
+
+// Lock locks a user for the instance's lockout duration; Unlock clears the
+// lock and the failed-attempt counter.
+func (s *Service) Lock(ctx context.Context, id string) (*gatehouse.User, error) {
+	_, secs := s.settings().Lockout()
+	return s.mutate(ctx, id, func(u *gatehouse.User) error {
+		until := s.clock.Now().Add(time.Duration(secs) * time.Second).UnixMilli()
+		u.Locked, u.LockoutUntil = true, &until
+		return nil
+	})
+}
+
+// Unlock clears a lock.
+func (s *Service) Unlock(ctx context.Context, id string) (*gatehouse.User, error) {
+	return s.mutate(ctx, id, func(u *gatehouse.User) error {
+		u.Locked, u.LockoutUntil, u.FailedAttempts = false, nil, 0
+		return nil
+	})
+}
+
+// IsLocked reports whether u is locked now and for how many seconds more
+// (nil when the lock has no end).
+func IsLocked(u *gatehouse.User, now time.Time) (bool, *int64) {
+	if !u.Locked {
+		return false, nil
+	}
+	if u.LockoutUntil == nil {
+		return true, nil
+	}
+	left := (*u.LockoutUntil - now.UnixMilli() + 999) / 1000
+	if left <= 0 {
+		return false, nil
+	}
+	return true, &left
+}
+
+// MergeMetadata deep-merges each non-nil patch into the matching field.
+func (s *Service) MergeMetadata(ctx context.Context, id string, pub, priv, unsafe map[string]any) (*gatehouse.User, error) {
+	return s.mutate(ctx, id, func(u *gatehouse.User) error {
+		for _, f := range []struct {
+			name  string
+			patch map[string]any
+			dst   *map[string]any
+		}{{"public_metadata", pub, &u.PublicMetadata}, {"private_metadata", priv, &u.PrivateMetadata}, {"unsafe_metadata", unsafe, &u.UnsafeMetadata}} {
+			if f.patch == nil {
+				continue
+			}
+			merged := DeepMerge(*f.dst, f.patch)
+			if err := checkMetadata(f.name, merged); err != nil {
+				return err
+			}
+			*f.dst = merged
+		}
+		return nil
+	})
+}
+
+// ReplaceMetadata replaces each supplied (Set) field; null or {} clears it.
+func (s *Service) ReplaceMetadata(ctx context.Context, id string, pub, priv, unsafe gatehouse.Opt[map[string]any]) (*gatehouse.User, error) {
+	return s.mutate(ctx, id, func(u *gatehouse.User) error {
+		return applyMetadata(u, pub, priv, unsafe)
+	})
+}
+
+func applyMetadata(u *gatehouse.User, pub, priv, unsafe gatehouse.Opt[map[string]any]) error {
+	for _, f := range []struct {
+		name string
+		v    gatehouse.Opt[map[string]any]
+		dst  *map[string]any
+	}{{"public_metadata", pub, &u.PublicMetadata}, {"private_metadata", priv, &u.PrivateMetadata}, {"unsafe_metadata", unsafe, &u.UnsafeMetadata}} {
+		if !f.v.Set {
+			continue
+		}
+		m := f.v.Value
+		if f.v.Null || m == nil {
+			m = map[string]any{}
+		}
+		if err := checkMetadata(f.name, m); err != nil {
+			return err
+		}
+		*f.dst = m
+	}
+	return nil
+}
+
+// conflictError turns a store uniqueness conflict into the API error.
+func conflictError(err error) error {
+	var c *gatehouse.ErrConflict
+	if !errors.As(err, &c) {
+		return err
+	}
+	switch c.Field {
+	case "username":
+		return gatehouse.IdentifierExists("username", "username")
+	case "external_id":
+		return &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: "external_id_exists",
+			Message: "external_id already exists", LongMessage: "A user with this external_id already exists.",
+			Meta: map[string]any{"param_name": "external_id"}}
+	default:
+		return gatehouse.IdentifierExists("email_address", "email address")
+	}
+}
