@@ -104,7 +104,10 @@ func (*pbkdf2Digest) needsRehash(Params) bool { return true }
 // N=2^memory_cost, r=rounds, p=1, 32 bytes); the hash is the signer key
 // encrypted with AES-256-CTR under the derived key and a zero IV.
 
-const scryptFirebasePrefix = "$scrypt-firebase$"
+const (
+	scryptFirebasePrefix = "$scrypt-firebase$"
+	maxScryptBytes       = 128 << 20
+)
 
 type scryptFirebaseDigest struct {
 	hash, salt, signer, sep []byte
@@ -128,6 +131,9 @@ func parseScryptFirebase(s string) (*scryptFirebaseDigest, error) {
 	mem, err2 := strconv.Atoi(parts[5])
 	if err1 != nil || err2 != nil || rounds < 1 || rounds > 32 || mem < 1 || mem > 20 {
 		return nil, fmt.Errorf("%w: scrypt_firebase rounds (1-32) or memory cost (1-20)", ErrMalformedDigest)
+	}
+	if 128*rounds<<mem > maxScryptBytes {
+		return nil, fmt.Errorf("%w: scrypt_firebase parameters need more than 128 MiB", ErrMalformedDigest)
 	}
 	return &scryptFirebaseDigest{hash: fields[0], salt: fields[1], signer: fields[2], sep: fields[3], rounds: rounds, memCost: mem}, nil
 }
