@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/internal/store/storetest"
 )
@@ -22,6 +23,7 @@ type Server struct {
 	App       *server.App
 	URL       string // base URL of the public listener
 	SecretKey string
+	Mail      *mail.Capture // every e-mail the server sent
 	t         testing.TB
 }
 
@@ -63,10 +65,12 @@ func Start(t testing.TB, e Engine) *Server {
 	if err != nil {
 		t.Fatalf("open server: %v", err)
 	}
+	capture := &mail.Capture{}
+	app.Mail.Sender = capture
 	ts.Config.Handler = app.Handler()
 	ts.Start()
 	t.Cleanup(func() { ts.Close(); app.Close() })
-	return &Server{App: app, URL: ts.URL, SecretKey: app.Bootstrap.SecretKey, t: t}
+	return &Server{App: app, URL: ts.URL, SecretKey: app.Bootstrap.SecretKey, Mail: capture, t: t}
 }
 
 type testWriter struct{ t testing.TB }

@@ -11,11 +11,15 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpx"
 	"github.com/gatehouse/gatehouse/internal/instance"
+	"github.com/gatehouse/gatehouse/internal/session"
+	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/users"
 )
 
 // API holds the Backend API's dependencies.
 type API struct {
+	Store    *store.Store
+	Sessions *session.Service
 	Instance *instance.Manager
 	Users    *users.Service
 	Clock    gatehouse.Clock
@@ -40,6 +44,11 @@ func (a *API) Handler() http.Handler {
 	h("POST /users/{id}/unlock", a.unlock)
 	h("POST /users/{id}/verify_password", a.verifyPassword)
 	h("GET /jwks", a.jwks)
+	h("GET /sessions", a.listSessions)
+	h("GET /sessions/{id}", a.getSession)
+	h("POST /sessions/{id}/revoke", a.revokeSession)
+	h("POST /sessions/{id}/tokens", a.sessionToken)
+	h("GET /clients/handshake_payload", a.handshakePayload)
 	return a.authenticate(httpx.JSONMux(mux))
 }
 

@@ -20,6 +20,9 @@ type Settings struct {
 	LockoutAttempts     int      `json:"lockout_attempts,omitempty"`
 	LockoutSeconds      int      `json:"lockout_seconds,omitempty"`
 	AllowedOrigins      []string `json:"allowed_origins,omitempty"`
+	// SessionClaims is a claims template rendered into every session token,
+	// e.g. {"metadata": "{{user.public_metadata}}"}.
+	SessionClaims map[string]any `json:"session_claims,omitempty"`
 }
 
 // Defaults for Settings fields left at zero.

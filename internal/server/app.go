@@ -11,10 +11,13 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/flow"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/instance"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/users"
 )
@@ -28,6 +31,9 @@ type App struct {
 	Instance  *instance.Manager
 	Users     *users.Service
 	Hasher    *password.Hasher
+	Sessions  *session.Service
+	Flow      *flow.Engine
+	Mail      *mail.CodeMailer
 	Bootstrap instance.Bootstrap
 }
 
@@ -89,8 +95,21 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 		return nil, err
 	}
 	hasher := password.New(password.DefaultParams, runtime.NumCPU())
+	var sender mail.Sender = mail.Log{Logger: log}
+	if c.SMTPURL != "" {
+		smtpSender, err := mail.NewSMTP(c.SMTPURL, c.MailFrom, nil)
+		if err != nil {
+			return nil, fmt.Errorf("--smtp-url: %w", err)
+		}
+		sender = smtpSender
+	}
+	mailer := &mail.CodeMailer{Sender: sender, AppName: func() string { return mgr.Settings().ApplicationName }}
+	us := users.New(st, hasher, clock, mgr.Settings)
+	ss := session.New(st, mgr, clock, c.Issuer)
+	fl := flow.New(flow.Options{Store: st, Users: us, Sessions: ss, Clock: clock, Mailer: mailer,
+		Dev: c.Mode == ModeDevelopment, Settings: mgr.Settings})
 	return &App{Config: c, Log: log, Clock: clock, Store: st, Instance: mgr, Hasher: hasher, Bootstrap: boot,
-		Users: users.New(st, hasher, clock, mgr.Settings)}, nil
+		Users: us, Sessions: ss, Flow: fl, Mail: mailer}, nil
 }
 
 // Close releases the App's resources.

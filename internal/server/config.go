@@ -30,6 +30,9 @@ type Config struct {
 	Mode           string
 	LogLevel       string
 	LogFormat      string
+	Issuer         string // iss of session tokens; default the public URL
+	SMTPURL        string // smtp://user:pass@host:587 or smtps://...; empty logs mail (development only)
+	MailFrom       string
 	EncryptionKey  string // from GATEHOUSE_ENCRYPTION_KEY only (never a flag: flags show up in ps)
 	ShutdownGrace  time.Duration
 	ReloadInterval time.Duration
@@ -41,6 +44,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", env("GATEHOUSE_LISTEN", "127.0.0.1:8080"), "address to serve on (env GATEHOUSE_LISTEN)")
 	fs.StringVar(&c.BAPIListen, "bapi-listen", env("GATEHOUSE_BAPI_LISTEN", ""), "optional private address serving only the Backend API at /v1 (env GATEHOUSE_BAPI_LISTEN)")
 	fs.StringVar(&c.PublicURL, "public-url", env("GATEHOUSE_PUBLIC_URL", ""), "URL browsers use to reach this server; encoded in the publishable key (env GATEHOUSE_PUBLIC_URL; default http://<listen>)")
+	fs.StringVar(&c.Issuer, "issuer", env("GATEHOUSE_ISSUER", ""), "iss claim of session tokens (env GATEHOUSE_ISSUER; default the public URL; clerk-sdk-go wants https://clerk.<domain>)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", env("GATEHOUSE_SMTP_URL", ""), "smtp://user:pass@host:587 or smtps://...:465 (env GATEHOUSE_SMTP_URL; empty: mail is logged, development only)")
+	fs.StringVar(&c.MailFrom, "mail-from", env("GATEHOUSE_MAIL_FROM", ""), "sender address of e-mails (env GATEHOUSE_MAIL_FROM)")
 	c.RegisterStorageFlags(fs)
 	fs.StringVar(&c.Mode, "mode", env("GATEHOUSE_MODE", ModeDevelopment), "development or production (env GATEHOUSE_MODE)")
 	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (env GATEHOUSE_LOG_LEVEL)")
@@ -95,6 +101,15 @@ func (c *Config) Finish() error {
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("--log-format must be json or text, not %q", c.LogFormat))
+	}
+	if c.Issuer == "" {
+		c.Issuer = c.PublicURL
+	}
+	if c.Mode == ModeProduction && c.SMTPURL == "" {
+		errs = append(errs, errors.New("production mode needs --smtp-url (GATEHOUSE_SMTP_URL) to deliver verification codes"))
+	}
+	if c.SMTPURL != "" && c.MailFrom == "" {
+		errs = append(errs, errors.New("--mail-from is required with --smtp-url"))
 	}
 	if c.Mode == ModeProduction && c.EncryptionKey == "" {
 		errs = append(errs, errors.New("production mode needs GATEHOUSE_ENCRYPTION_KEY (32 bytes, base64 or hex); generate one with `gatehouse keys gen-encryption-key`"))

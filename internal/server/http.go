@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/bapi"
+	"github.com/gatehouse/gatehouse/internal/fapi"
 	"github.com/gatehouse/gatehouse/internal/httpx"
 )
 
@@ -18,10 +19,13 @@ import (
 // Frontend API and hosted pages.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
-	api := &bapi.API{Instance: a.Instance, Users: a.Users, Clock: a.Clock}
 	if a.Config.BAPIListen == "" {
-		mux.Handle("/api/v1/", http.StripPrefix("/api/v1", api.Handler()))
+		mux.Handle("/api/v1/", http.StripPrefix("/api/v1", a.bapi().Handler()))
 	}
+	front := (&fapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Flow: a.Flow,
+		Clock: a.Clock, PublicURL: a.Config.PublicURL, Dev: a.Config.Mode == ModeDevelopment}).Handler()
+	mux.Handle("/v1/", front)
+	mux.Handle("/.well-known/", front)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -33,13 +37,16 @@ func (a *App) Handler() http.Handler {
 // BAPIHandler serves only the Backend API at /v1 (for --bapi-listen).
 func (a *App) BAPIHandler() http.Handler {
 	mux := http.NewServeMux()
-	api := &bapi.API{Instance: a.Instance, Users: a.Users, Clock: a.Clock}
-	mux.Handle("/v1/", http.StripPrefix("/v1", api.Handler()))
+	mux.Handle("/v1/", http.StripPrefix("/v1", a.bapi().Handler()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("/", httpx.NotFoundHandler())
 	return httpx.Observe(a.Log, "bapi")(mux)
+}
+
+func (a *App) bapi() *bapi.API {
+	return &bapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Clock: a.Clock}
 }
 
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {

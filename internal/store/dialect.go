@@ -115,3 +115,12 @@ func (q *Q) AdvisoryLock(ctx context.Context, key int64) error {
 	_, err := q.exec(ctx, "SELECT pg_advisory_xact_lock(?)", key)
 	return err
 }
+
+// splitCols splits a comma-separated column list, trimming white space.
+func splitCols(cols string) []string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = strings.TrimSpace(p)
+	}
+	return parts
+}

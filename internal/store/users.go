@@ -200,3 +200,27 @@ func firstErr(errs ...error) error {
 	}
 	return nil
 }
+
+// MarkSignIn records a completed sign-in: last_sign_in_at and last_active_at
+// move to now and the consecutive-failure counter resets.
+func (q *Q) MarkSignIn(ctx context.Context, userID string, now int64) error {
+	_, err := q.exec(ctx, "UPDATE users SET last_sign_in_at=?, last_active_at=?, failed_attempts=0 WHERE id=?", now, now, userID)
+	return err
+}
+
+// RecordFailedAttempt adds one failed verification to a user's counter and,
+// when it reaches threshold, locks the user until lockUntil. It returns the
+// new count and whether the user is now locked. Call it inside Tx.
+func (q *Q) RecordFailedAttempt(ctx context.Context, userID string, threshold int, lockUntil int64) (int, bool, error) {
+	var n int
+	if err := q.queryRow(ctx, "UPDATE users SET failed_attempts=failed_attempts+1 WHERE id=? RETURNING failed_attempts", userID).Scan(&n); err != nil {
+		return 0, false, mapErr(err)
+	}
+	if n >= threshold {
+		if _, err := q.exec(ctx, "UPDATE users SET locked=?, lockout_until=? WHERE id=?", true, lockUntil, userID); err != nil {
+			return n, false, err
+		}
+		return n, true, nil
+	}
+	return n, false, nil
+}

@@ -29,11 +29,34 @@ type CreateParams struct {
 	LegalAcceptedAt           *int64
 	// Verified marks the identifications verified (true for admin-created users).
 	Verified bool
+	// VerifiedStrategy overrides the strategy recorded on verified identifications.
+	VerifiedStrategy string
+	// OwnDigest is an argon2id digest Gatehouse already computed (sign-up).
+	OwnDigest string
 }
 
 // Create validates p and creates the user with its identifications in one
 // transaction.
 func (s *Service) Create(ctx context.Context, p CreateParams) (*gatehouse.User, error) {
+	u, err := s.Build(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.st.Tx(ctx, func(q *store.Q) error { return q.InsertUser(ctx, u) }); err != nil {
+		return nil, conflictError(err)
+	}
+	return u, nil
+}
+
+// Insert stores a user built by Build inside the caller's transaction,
+// turning uniqueness conflicts into API errors.
+func (s *Service) Insert(ctx context.Context, q *store.Q, u *gatehouse.User) error {
+	return conflictError(q.InsertUser(ctx, u))
+}
+
+// Build validates p and returns the user to insert (password hashed or
+// digest imported), without writing anything.
+func (s *Service) Build(ctx context.Context, p CreateParams) (*gatehouse.User, error) {
 	now := s.now()
 	u := &gatehouse.User{ID: gatehouse.NewID(gatehouse.PrefixUser), ExternalID: p.ExternalID,
 		PublicMetadata: orEmpty(p.PublicMetadata), PrivateMetadata: orEmpty(p.PrivateMetadata), UnsafeMetadata: orEmpty(p.UnsafeMetadata),
@@ -68,6 +91,9 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (*gatehouse.User, 
 	status, strategy := gatehouse.VerificationUnverified, gatehouse.StrategyEmailCode
 	if p.Verified {
 		status, strategy = gatehouse.VerificationVerified, gatehouse.StrategyAdmin
+		if p.VerifiedStrategy != "" {
+			strategy = p.VerifiedStrategy
+		}
 	}
 	seen := map[string]bool{}
 	for _, raw := range p.EmailAddresses {
@@ -105,11 +131,10 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (*gatehouse.User, 
 	if err := s.checkIdentifiersFree(ctx, u); err != nil {
 		return nil, err
 	}
-	if u.PasswordDigest, err = s.passwordFromParams(ctx, p.Password, p.PasswordDigest, p.PasswordHasher, p.SkipPasswordChecks); err != nil {
+	if p.OwnDigest != "" {
+		u.PasswordDigest = p.OwnDigest
+	} else if u.PasswordDigest, err = s.passwordFromParams(ctx, p.Password, p.PasswordDigest, p.PasswordHasher, p.SkipPasswordChecks); err != nil {
 		return nil, err
-	}
-	if err := s.st.Tx(ctx, func(q *store.Q) error { return q.InsertUser(ctx, u) }); err != nil {
-		return nil, conflictError(err)
 	}
 	return u, nil
 }

@@ -108,9 +108,19 @@ func (s *Service) mutate(ctx context.Context, id string, fn func(u *gatehouse.Us
 	return out, nil
 }
 
-// SetBanned bans or unbans a user.
+// SetBanned bans or unbans a user. Banning revokes every active session at
+// once (tokens already issued expire within their 60-second lifetime, and
+// none is minted for a banned user).
 func (s *Service) SetBanned(ctx context.Context, id string, banned bool) (*gatehouse.User, error) {
-	return s.mutate(ctx, id, func(u *gatehouse.User) error { u.Banned = banned; return nil })
+	var revoke bool
+	u, err := s.mutate(ctx, id, func(u *gatehouse.User) error { u.Banned, revoke = banned, banned; return nil })
+	if err != nil || !revoke {
+		return u, err
+	}
+	return u, s.st.Tx(ctx, func(q *store.Q) error {
+		_, err := q.EndUserSessions(ctx, id, "", gatehouse.SessionRevoked, s.now())
+		return err
+	})
 }
 
 // Lock locks a user for the instance's lockout duration; Unlock clears the
@@ -214,3 +224,6 @@ func conflictError(err error) error {
 		return gatehouse.IdentifierExists("email_address", "email address")
 	}
 }
+
+// Hasher returns the password hasher (the flow engine verifies with it).
+func (s *Service) Hasher() *password.Hasher { return s.hasher }

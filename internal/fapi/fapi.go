@@ -1,0 +1,210 @@
+// Package fapi serves Clerk's Frontend API the way clerk-js speaks it:
+// form-encoded bodies, the _method override, the {response, client}
+// envelope, the __client and __client_uat cookies, CORS with credentials for
+// allow-listed origins, the environment document, sign-in/sign-up steps,
+// sessions and their tokens, /v1/me, the SSR handshake and the well-known
+// documents. All auth logic lives in the flow and session packages.
+package fapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/flow"
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/httpx"
+	"github.com/gatehouse/gatehouse/internal/instance"
+	"github.com/gatehouse/gatehouse/internal/session"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/users"
+)
+
+// Cookie names.
+const (
+	CookieClient    = "__client"
+	CookieClientUAT = "__client_uat"
+	CookieSession   = "__session"
+)
+
+// API holds the Frontend API's dependencies.
+type API struct {
+	Store     *store.Store
+	Instance  *instance.Manager
+	Users     *users.Service
+	Sessions  *session.Service
+	Flow      *flow.Engine
+	Clock     gatehouse.Clock
+	PublicURL string // scheme://host of this server
+	Dev       bool
+}
+
+func (a *API) secure() bool { return strings.HasPrefix(a.PublicURL, "https://") }
+
+// req is the per-request state: the authenticated client (if any) and the
+// client token to send back when it changes.
+type req struct {
+	client   *gatehouse.Client
+	token    string // the token presented (or newly issued)
+	newToken string // set when the token was issued or rotated
+	native   bool
+	form     url.Values
+}
+
+type ctxKey struct{}
+
+func state(r *http.Request) *req { return r.Context().Value(ctxKey{}).(*req) }
+
+// Handler returns the FAPI mux rooted at "/" (mount at the server root: it
+// serves /v1/... and /.well-known/...).
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	h := func(pattern string, fn func(w http.ResponseWriter, r *http.Request) error) { mux.Handle(pattern, httpx.Handler(fn)) }
+	h("GET /v1/environment", a.environment)
+	h("PATCH /v1/environment", a.environment)
+	h("GET /v1/client", a.getClient)
+	h("PUT /v1/client", a.createClient)
+	h("POST /v1/client", a.createClient)
+	h("DELETE /v1/client", a.deleteClient)
+	h("POST /v1/client/sign_ins", a.createSignIn)
+	h("GET /v1/client/sign_ins/{id}", a.getSignIn)
+	h("POST /v1/client/sign_ins/{id}/prepare_first_factor", a.prepareFirstFactor)
+	h("POST /v1/client/sign_ins/{id}/attempt_first_factor", a.attemptFirstFactor)
+	h("POST /v1/client/sign_ins/{id}/reset_password", a.resetPassword)
+	h("POST /v1/client/sign_ups", a.createSignUp)
+	h("GET /v1/client/sign_ups/{id}", a.getSignUp)
+	h("PATCH /v1/client/sign_ups/{id}", a.updateSignUp)
+	h("POST /v1/client/sign_ups/{id}/prepare_verification", a.prepareVerification)
+	h("POST /v1/client/sign_ups/{id}/attempt_verification", a.attemptVerification)
+	h("DELETE /v1/client/sessions", a.endAllSessions)
+	h("GET /v1/client/sessions/{id}", a.getSession)
+	h("POST /v1/client/sessions/{id}/touch", a.touchSession)
+	h("POST /v1/client/sessions/{id}/tokens", a.sessionToken)
+	h("POST /v1/client/sessions/{id}/end", a.endSession(gatehouse.SessionEnded))
+	h("POST /v1/client/sessions/{id}/remove", a.endSession(gatehouse.SessionRemoved))
+	h("GET /v1/client/handshake", a.handshake)
+	h("GET /v1/me", a.getMe)
+	h("PATCH /v1/me", a.updateMe)
+	h("POST /v1/me/change_password", a.changePassword)
+	h("GET /v1/me/sessions/active", a.activeSessions)
+	h("GET /v1/me/sessions", a.activeSessions)
+	h("POST /v1/me/sessions/{id}/revoke", a.revokeMySession)
+	h("GET /.well-known/jwks.json", a.jwks)
+	h("GET /.well-known/openid-configuration", a.openidConfiguration)
+	return a.cors(a.methodOverride(a.loadClient(httpx.JSONMux(mux))))
+}
+
+// methodOverride honours clerk-js's POST ?_method=DELETE|PATCH|PUT.
+func (a *API) methodOverride(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			switch m := strings.ToUpper(r.URL.Query().Get("_method")); m {
+			case http.MethodDelete, http.MethodPatch, http.MethodPut:
+				r.Method = m
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loadClient parses the body, authenticates the __client cookie (or the
+// Authorization header for native apps) and stores both in the context.
+func (a *API) loadClient(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := &req{native: r.URL.Query().Get("_is_native") == "1"}
+		form, err := parseForm(r)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		st.form = form
+		if st.native {
+			st.token = strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+		} else if c, err := r.Cookie(CookieClient); err == nil {
+			st.token = c.Value
+		}
+		if st.token != "" {
+			c, err := a.Sessions.ClientByToken(r.Context(), st.token)
+			switch {
+			case errors.Is(err, session.ErrNoClient):
+				st.token = ""
+			case err != nil:
+				httpx.Error(w, r, unavailable(err))
+				return
+			default:
+				st.client = c
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, st)))
+	})
+}
+
+func unavailable(err error) error {
+	return &gatehouse.Error{Status: http.StatusServiceUnavailable, Code: gatehouse.CodeServiceUnavailable,
+		Message: "service unavailable", LongMessage: "Please retry in a moment.", Meta: map[string]any{"cause": "storage"}}
+}
+
+// ensureClient returns the request's client, creating one (and its cookie)
+// when the request has none.
+func (a *API) ensureClient(r *http.Request) (*gatehouse.Client, error) {
+	st := state(r)
+	if st.client != nil {
+		return st.client, nil
+	}
+	var c *gatehouse.Client
+	var tok string
+	err := a.Store.Tx(r.Context(), func(q *store.Q) error {
+		var err error
+		c, tok, err = a.Sessions.NewClient(r.Context(), q)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	st.client, st.token, st.newToken = c, tok, tok
+	return c, nil
+}
+
+// requireClient returns the request's client or a 401 Clerk uses for a
+// signed-out browser.
+func requireClient(r *http.Request) (*gatehouse.Client, error) {
+	if c := state(r).client; c != nil {
+		return c, nil
+	}
+	return nil, &gatehouse.Error{Status: http.StatusUnauthorized, Code: "authentication_invalid",
+		Message: "Invalid authentication", LongMessage: "No valid client was found for this request; sign in again."}
+}
+
+// rotated records a new client token from a flow result.
+func rotated(r *http.Request, tok string) {
+	if tok != "" {
+		st := state(r)
+		st.token, st.newToken = tok, tok
+	}
+}
+
+// writeCookies sets __client (when issued or rotated) and __client_uat.
+func (a *API) writeCookies(w http.ResponseWriter, r *http.Request, signedIn bool, uat int64) {
+	st := state(r)
+	if st.newToken != "" {
+		if st.native {
+			w.Header().Set("Authorization", st.newToken)
+		} else {
+			http.SetCookie(w, &http.Cookie{Name: CookieClient, Value: st.newToken, Path: "/", HttpOnly: true,
+				Secure: a.secure(), SameSite: http.SameSiteLaxMode, Expires: a.Clock.Now().Add(365 * 24 * time.Hour)})
+		}
+	}
+	if st.native {
+		return
+	}
+	v := "0"
+	if signedIn {
+		v = strconv.FormatInt(uat/1000, 10)
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieClientUAT, Value: v, Path: "/", Secure: a.secure(),
+		SameSite: http.SameSiteLaxMode, Expires: a.Clock.Now().Add(365 * 24 * time.Hour)})
+}

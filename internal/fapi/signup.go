@@ -1,0 +1,89 @@
+package fapi
+
+import (
+	"net/http"
+
+	"github.com/gatehouse/gatehouse/internal/flow"
+)
+
+func signUpParams(r *http.Request) (flow.SignUpParams, error) {
+	meta, err := formJSON(r, "unsafe_metadata")
+	if err != nil {
+		return flow.SignUpParams{}, err
+	}
+	return flow.SignUpParams{EmailAddress: formPtr(r, "email_address"), Password: formPtr(r, "password"),
+		FirstName: formPtr(r, "first_name"), LastName: formPtr(r, "last_name"), Username: formPtr(r, "username"),
+		UnsafeMetadata: meta}, nil
+}
+
+func (a *API) createSignUp(w http.ResponseWriter, r *http.Request) error {
+	p, err := signUpParams(r)
+	if err != nil {
+		return err
+	}
+	c, err := a.ensureClient(r)
+	if err != nil {
+		return err
+	}
+	res, err := a.Flow.CreateSignUp(r.Context(), c, p)
+	if err != nil {
+		return err
+	}
+	return a.respond(w, r, http.StatusOK, newSignUpJSON(res.SignUp))
+}
+
+func (a *API) getSignUp(w http.ResponseWriter, r *http.Request) error {
+	c, err := requireClient(r)
+	if err != nil {
+		return err
+	}
+	su, err := a.Flow.GetSignUp(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return a.respond(w, r, http.StatusOK, newSignUpJSON(su))
+}
+
+func (a *API) updateSignUp(w http.ResponseWriter, r *http.Request) error {
+	c, err := requireClient(r)
+	if err != nil {
+		return err
+	}
+	p, err := signUpParams(r)
+	if err != nil {
+		return err
+	}
+	res, err := a.Flow.UpdateSignUp(r.Context(), c, r.PathValue("id"), p)
+	if err != nil {
+		return err
+	}
+	return a.respond(w, r, http.StatusOK, newSignUpJSON(res.SignUp))
+}
+
+func (a *API) prepareVerification(w http.ResponseWriter, r *http.Request) error {
+	c, err := requireClient(r)
+	if err != nil {
+		return err
+	}
+	strategy, _ := formString(r, "strategy")
+	res, err := a.Flow.PrepareVerification(r.Context(), c, r.PathValue("id"), strategy)
+	if err != nil {
+		return err
+	}
+	return a.respond(w, r, http.StatusOK, newSignUpJSON(res.SignUp))
+}
+
+func (a *API) attemptVerification(w http.ResponseWriter, r *http.Request) error {
+	c, err := requireClient(r)
+	if err != nil {
+		return err
+	}
+	strategy, _ := formString(r, "strategy")
+	code, _ := formString(r, "code")
+	res, err := a.Flow.AttemptVerification(r.Context(), c, r.PathValue("id"), strategy, code)
+	if err != nil {
+		return err
+	}
+	rotated(r, res.ClientToken)
+	return a.respond(w, r, http.StatusOK, newSignUpJSON(res.SignUp))
+}

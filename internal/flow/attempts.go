@@ -1,0 +1,49 @@
+package flow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// loadAttempt reads an attempt's state into dst; it must belong to clientID.
+func (e *Engine) loadAttempt(ctx context.Context, q *store.Q, id, clientID, kind string, dst any) error {
+	row, err := q.GetAttempt(ctx, id, clientID, kind, true)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		if kind == "sign_in" {
+			return errNotFound("Sign in attempt")
+		}
+		return errNotFound("Sign up attempt")
+	}
+	if err != nil {
+		return err
+	}
+	if row.ExpireAt <= e.now() {
+		return formErr(422, kind+"_expired", "This attempt has expired. Start again.", "")
+	}
+	return json.Unmarshal(row.State, dst)
+}
+
+func (e *Engine) saveAttempt(ctx context.Context, q *store.Q, id, clientID, kind string, createdAt int64, state any) error {
+	b, err := json.Marshal(state)
+	if err != nil {
+		return err
+	}
+	now := e.now()
+	return q.PutAttempt(ctx, &store.AttemptRow{ID: id, ClientID: clientID, Kind: kind, State: b, CreatedAt: createdAt,
+		UpdatedAt: now, ExpireAt: createdAt + AttemptLifetime.Milliseconds()})
+}
+
+// setClientAttempt points the client at its current sign-in or sign-up.
+func (e *Engine) setClientAttempt(ctx context.Context, q *store.Q, c *gatehouse.Client, kind string, id *string) error {
+	if kind == "sign_in" {
+		c.SignInID = id
+	} else {
+		c.SignUpID = id
+	}
+	c.UpdatedAt = e.now()
+	return q.UpdateClient(ctx, c)
+}

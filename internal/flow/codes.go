@@ -1,0 +1,107 @@
+package flow
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+func newCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%06d", n.Int64()), nil
+}
+
+// codeHash binds a code to the attempt (or identification) that owns it.
+func codeHash(owner, code string) []byte {
+	h := sha256.Sum256([]byte(owner + ":" + code))
+	return h[:]
+}
+
+// issueCode stores a fresh code for owner/purpose (voiding earlier ones) and
+// mails it to address. +clerk_test addresses in development get 424242 and
+// no mail.
+func (e *Engine) issueCode(ctx context.Context, owner, purpose, target, address string) (int64, error) {
+	code, err := newCode()
+	if err != nil {
+		return 0, err
+	}
+	test := e.dev && isTestEmail(address)
+	if test {
+		code = TestCode
+	}
+	now := e.clock.Now()
+	exp := now.Add(CodeLifetime).UnixMilli()
+	row := &store.CodeRow{ID: gatehouse.NewID("code_"), OwnerID: owner, Purpose: purpose, Target: target,
+		CodeHash: codeHash(owner, code), MaxAttempts: CodeMaxAttempts, ExpireAt: exp, CreatedAt: now.UnixMilli()}
+	if err := e.st.Tx(ctx, func(q *store.Q) error { return q.InsertCode(ctx, row) }); err != nil {
+		return 0, err
+	}
+	if !test {
+		if err := e.mailer.SendCode(ctx, address, purpose, code); err != nil {
+			return 0, fmt.Errorf("send %s mail: %w", purpose, err)
+		}
+	}
+	return exp, nil
+}
+
+// errWrongCode is returned by redeemCode for a well-formed wrong code (the
+// caller counts it toward lockout).
+var errWrongCode = errors.New("wrong code")
+
+// redeemCode checks code against the newest code of owner/purpose. It spends
+// an attempt first and consumes the code on success, each as one conditional
+// update, so a code works exactly once even under parallel attempts.
+func (e *Engine) redeemCode(ctx context.Context, owner, purpose, code string) (*store.CodeRow, error) {
+	row, err := e.st.Q().LatestCode(ctx, owner, purpose)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, formErr(422, "verification_missing", "Request a code first.", "code")
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	switch {
+	case row.ConsumedAt != nil:
+		return nil, formErr(422, "verification_already_verified", "This code was already used. Request a new code.", "code")
+	case row.ExpireAt <= now:
+		return nil, errVerificationExpired()
+	case row.Attempts >= row.MaxAttempts:
+		return nil, errTooManyAttempts()
+	}
+	var spent bool
+	if err := e.st.Tx(ctx, func(q *store.Q) error {
+		var err error
+		spent, err = q.CountCodeAttempt(ctx, row.ID, now)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if !spent {
+		return nil, errTooManyAttempts()
+	}
+	if len(code) != 6 || subtle.ConstantTimeCompare(codeHash(owner, code), row.CodeHash) != 1 {
+		return row, errWrongCode
+	}
+	var won bool
+	if err := e.st.Tx(ctx, func(q *store.Q) error {
+		var err error
+		won, err = q.ConsumeCode(ctx, row.ID, e.now())
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if !won {
+		return nil, formErr(422, "verification_already_verified", "This code was already used. Request a new code.", "code")
+	}
+	return row, nil
+}

@@ -1,0 +1,154 @@
+// Package flow implements Clerk's sign-in and sign-up state machines, their
+// one-time codes and password reset. It knows nothing of HTTP: the Frontend
+// API and the hosted pages are two presentations of this one engine. Every
+// failure is a *gatehouse.Error carrying the Clerk code a UI can show.
+package flow
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/session"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/users"
+)
+
+// Code purposes, which are also the mail kinds.
+const (
+	PurposeSignIn      = "sign_in_code"
+	PurposeVerifyEmail = "verification_code"
+	PurposeReset       = "reset_password_code"
+)
+
+// Code policy.
+const (
+	CodeLifetime    = 10 * time.Minute
+	CodeMaxAttempts = 5
+	AttemptLifetime = 24 * time.Hour
+	// TestCode is accepted for +clerk_test addresses in development mode.
+	TestCode = "424242"
+)
+
+// Mailer delivers a one-time code.
+type Mailer interface {
+	SendCode(ctx context.Context, to, purpose, code string) error
+}
+
+// Engine runs the flows.
+type Engine struct {
+	st       *store.Store
+	users    *users.Service
+	sessions *session.Service
+	clock    gatehouse.Clock
+	mailer   Mailer
+	dev      bool
+	settings func() gatehouse.Settings
+}
+
+// Options configure New.
+type Options struct {
+	Store    *store.Store
+	Users    *users.Service
+	Sessions *session.Service
+	Clock    gatehouse.Clock
+	Mailer   Mailer
+	Dev      bool // accept +clerk_test addresses with code 424242
+	Settings func() gatehouse.Settings
+}
+
+// New returns an Engine.
+func New(o Options) *Engine {
+	return &Engine{st: o.Store, users: o.Users, sessions: o.Sessions, clock: o.Clock, mailer: o.Mailer, dev: o.Dev, settings: o.Settings}
+}
+
+func (e *Engine) now() int64 { return e.clock.Now().UnixMilli() }
+
+// Verification is the state of one factor or identification check.
+type Verification struct {
+	Strategy string `json:"strategy"`
+	Status   string `json:"status"` // unverified, verified, failed, expired
+	Attempts int    `json:"attempts"`
+	ExpireAt *int64 `json:"expire_at,omitempty"`
+	// Target is the identification id (sign-in) or address (sign-up) the code went to.
+	Target string `json:"target,omitempty"`
+}
+
+// Result is what a flow step returns to its presentation: the attempt and,
+// when a session was created, the client's new token (the cookie to set).
+type Result struct {
+	SignIn      *SignIn
+	SignUp      *SignUp
+	ClientToken string
+}
+
+func isTestEmail(addr string) bool { return strings.Contains(strings.ToLower(addr), "+clerk_test") }
+
+// Error helpers ------------------------------------------------------------
+
+func formErr(status int, code, msg, param string) *gatehouse.Error {
+	e := &gatehouse.Error{Status: status, Code: code, Message: msg, LongMessage: msg}
+	if param != "" {
+		e.Meta = map[string]any{"param_name": param}
+	}
+	return e
+}
+
+func errIdentifierNotFound() error {
+	return formErr(http.StatusUnprocessableEntity, gatehouse.CodeIdentifierNotFound, "Couldn't find your account.", "identifier")
+}
+
+func errPasswordIncorrect() error {
+	return formErr(http.StatusUnprocessableEntity, gatehouse.CodePasswordIncorrect, "Password is incorrect. Try again, or use another method.", "password")
+}
+
+func errCodeIncorrect() error {
+	return formErr(http.StatusUnprocessableEntity, "form_code_incorrect", "Incorrect code", "code")
+}
+
+func errVerificationExpired() error {
+	return formErr(http.StatusUnprocessableEntity, "verification_expired", "This verification has expired. Request a new code.", "code")
+}
+
+func errTooManyAttempts() error {
+	return formErr(http.StatusUnprocessableEntity, "verification_failed", "Too many failed attempts. Request a new code.", "code")
+}
+
+func errStrategy(strategy string) error {
+	return formErr(http.StatusUnprocessableEntity, "strategy_for_user_invalid", "The verification strategy '"+strategy+"' is not valid for this account.", "strategy")
+}
+
+func errNotFound(what string) error { return gatehouse.NotFound(what) }
+
+func errLocked(seconds *int64) error {
+	e := formErr(http.StatusForbidden, gatehouse.CodeUserLocked, "Your account is locked. Please try again later.", "")
+	e.Meta = map[string]any{}
+	if seconds != nil {
+		e.Meta["lockout_expires_in_seconds"] = *seconds
+		e.LongMessage = "Your account is locked. You will be able to try again in " + itoa(int(*seconds/60)+1) + " minutes."
+	}
+	return e
+}
+
+func errBanned() error {
+	return formErr(http.StatusForbidden, gatehouse.CodeUserBanned, "You are not allowed to sign in. Contact the application's support.", "")
+}
+
+func errSessionExists() error {
+	return formErr(http.StatusBadRequest, "session_exists", "You're already signed in.", "")
+}
+
+func itoa(n int) string {
+	const digits = "0123456789"
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for n > 0 {
+		b = append([]byte{digits[n%10]}, b...)
+		n /= 10
+	}
+	return string(b)
+}

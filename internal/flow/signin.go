@@ -1,0 +1,212 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/users"
+)
+
+// Sign-in statuses.
+const (
+	NeedsIdentifier   = "needs_identifier"
+	NeedsFirstFactor  = "needs_first_factor"
+	NeedsSecondFactor = "needs_second_factor"
+	NeedsNewPassword  = "needs_new_password"
+	Complete          = "complete"
+)
+
+// Strategies.
+const (
+	StrategyPassword       = "password"
+	StrategyEmailCode      = "email_code"
+	StrategyResetEmailCode = "reset_password_email_code"
+)
+
+// SignIn is a sign-in attempt's state.
+type SignIn struct {
+	ID               string          `json:"id"`
+	ClientID         string          `json:"client_id"`
+	Status           string          `json:"status"`
+	Identifier       string          `json:"identifier,omitempty"`
+	UserID           string          `json:"user_id,omitempty"`
+	FirstFactor      *Verification   `json:"first_factor,omitempty"`
+	CreatedSessionID string          `json:"created_session_id,omitempty"`
+	CreatedAt        int64           `json:"created_at"`
+	UpdatedAt        int64           `json:"updated_at"`
+	User             *gatehouse.User `json:"-"` // loaded for presentation
+}
+
+// SignInParams are the inputs of CreateSignIn.
+type SignInParams struct {
+	Identifier string
+	Strategy   string
+	Password   string
+}
+
+// CreateSignIn starts a sign-in on client c. With an identifier it moves to
+// needs_first_factor; with strategy=password and a password it also attempts
+// the password at once.
+func (e *Engine) CreateSignIn(ctx context.Context, c *gatehouse.Client, p SignInParams) (*Result, error) {
+	if err := e.noActiveSession(ctx, c); err != nil {
+		return nil, err
+	}
+	now := e.now()
+	si := &SignIn{ID: gatehouse.NewID(gatehouse.PrefixSignIn), ClientID: c.ID, Status: NeedsIdentifier, CreatedAt: now, UpdatedAt: now}
+	if ident := strings.TrimSpace(p.Identifier); ident != "" {
+		u, err := e.findUser(ctx, ident)
+		if err != nil {
+			return nil, err
+		}
+		si.Identifier, si.UserID, si.Status, si.User = ident, u.ID, NeedsFirstFactor, u
+	}
+	err := e.st.Tx(ctx, func(q *store.Q) error {
+		if err := e.saveAttempt(ctx, q, si.ID, c.ID, "sign_in", si.CreatedAt, si); err != nil {
+			return err
+		}
+		return e.setClientAttempt(ctx, q, c, "sign_in", &si.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if p.Strategy == StrategyPassword && p.Password != "" && si.Status == NeedsFirstFactor {
+		return e.AttemptFirstFactor(ctx, c, si.ID, FactorParams{Strategy: StrategyPassword, Password: p.Password})
+	}
+	return &Result{SignIn: si}, nil
+}
+
+// GetSignIn loads a sign-in of client c.
+func (e *Engine) GetSignIn(ctx context.Context, c *gatehouse.Client, id string) (*SignIn, error) {
+	var si SignIn
+	if err := e.loadAttempt(ctx, e.st.Q(), id, c.ID, "sign_in", &si); err != nil {
+		return nil, err
+	}
+	if si.UserID != "" {
+		if u, err := e.st.Q().GetUser(ctx, si.UserID); err == nil {
+			si.User = u
+		}
+	}
+	return &si, nil
+}
+
+// findUser resolves an identifier: email address, phone number or username.
+func (e *Engine) findUser(ctx context.Context, ident string) (*gatehouse.User, error) {
+	q := e.st.Q()
+	var userID string
+	if norm, ok := users.NormalizeEmail(ident); ok && strings.Contains(ident, "@") {
+		idn, err := q.FindIdentification(ctx, gatehouse.KindEmail, norm)
+		if err == nil {
+			userID = idn.UserID
+		} else if !errors.Is(err, gatehouse.ErrNotFound) {
+			return nil, err
+		}
+	} else if norm, ok := users.NormalizePhone(ident); ok {
+		idn, err := q.FindIdentification(ctx, gatehouse.KindPhone, norm)
+		if err == nil {
+			userID = idn.UserID
+		} else if !errors.Is(err, gatehouse.ErrNotFound) {
+			return nil, err
+		}
+	} else if name, gerr := users.NormalizeUsername(ident); gerr == nil {
+		id, err := q.FindUserByUsername(ctx, strings.ToLower(name))
+		if err == nil {
+			userID = id
+		} else if !errors.Is(err, gatehouse.ErrNotFound) {
+			return nil, err
+		}
+	}
+	if userID == "" {
+		return nil, errIdentifierNotFound()
+	}
+	u, err := q.GetUser(ctx, userID)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, errIdentifierNotFound()
+	}
+	return u, err
+}
+
+// noActiveSession refuses a new sign-in/sign-up in single-session mode while
+// the client already has an active session.
+func (e *Engine) noActiveSession(ctx context.Context, c *gatehouse.Client) error {
+	if e.settings().MultiSession {
+		return nil
+	}
+	list, err := e.sessions.ClientSessions(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if len(list) > 0 {
+		return errSessionExists()
+	}
+	return nil
+}
+
+// checkUsable refuses banned and locked users.
+func (e *Engine) checkUsable(u *gatehouse.User) error {
+	if u.Banned {
+		return errBanned()
+	}
+	if locked, secs := users.IsLocked(u, e.clock.Now()); locked {
+		return errLocked(secs)
+	}
+	return nil
+}
+
+// recordFailure counts a failed factor toward the account lockout.
+func (e *Engine) recordFailure(ctx context.Context, userID string) error {
+	attempts, secs := e.settings().Lockout()
+	until := e.clock.Now().Add(time.Duration(secs) * time.Second).UnixMilli()
+	var locked bool
+	err := e.st.Tx(ctx, func(q *store.Q) error {
+		var err error
+		_, locked, err = q.RecordFailedAttempt(ctx, userID, attempts, until)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if locked {
+		s := int64(secs)
+		return errLocked(&s)
+	}
+	return nil
+}
+
+// completeSignIn creates the session and marks the attempt complete, in one
+// transaction.
+func (e *Engine) completeSignIn(ctx context.Context, c *gatehouse.Client, si *SignIn, extra func(q *store.Q) error) (*Result, error) {
+	var tok string
+	err := e.st.Tx(ctx, func(q *store.Q) error {
+		cur, err := q.GetClientForUpdate(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if extra != nil {
+			if err := extra(q); err != nil {
+				return err
+			}
+		}
+		sess, t, err := e.sessions.CreateSession(ctx, q, cur, si.UserID)
+		if err != nil {
+			return err
+		}
+		tok = t
+		si.Status, si.CreatedSessionID, si.UpdatedAt = Complete, sess.ID, e.now()
+		if err := e.saveAttempt(ctx, q, si.ID, c.ID, "sign_in", si.CreatedAt, si); err != nil {
+			return err
+		}
+		*c = *cur
+		return e.setClientAttempt(ctx, q, c, "sign_in", nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if u, err := e.st.Q().GetUser(ctx, si.UserID); err == nil {
+		si.User = u
+	}
+	return &Result{SignIn: si, ClientToken: tok}, nil
+}

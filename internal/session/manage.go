@@ -1,0 +1,129 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Get returns a session by id.
+func (s *Service) Get(ctx context.Context, id string) (*gatehouse.Session, error) {
+	sess, err := s.st.Q().GetSession(ctx, id)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, notFound()
+	}
+	return sess, err
+}
+
+// List lists sessions for the Backend API.
+func (s *Service) List(ctx context.Context, f store.SessionFilter) ([]*gatehouse.Session, error) {
+	return s.st.Q().ListSessions(ctx, f)
+}
+
+// SetStatus moves a session out of active (end, remove, revoke). When
+// clientID is set the session must belong to that client.
+func (s *Service) SetStatus(ctx context.Context, id, clientID, status string) (*gatehouse.Session, error) {
+	var out *gatehouse.Session
+	err := s.st.Tx(ctx, func(q *store.Q) error {
+		sess, err := q.GetSession(ctx, id)
+		if err != nil {
+			return err
+		}
+		if clientID != "" && sess.ClientID != clientID {
+			return gatehouse.ErrNotFound
+		}
+		if sess.Status == gatehouse.SessionActive {
+			sess.Status, sess.UpdatedAt = status, s.now()
+			if err := q.UpdateSession(ctx, sess); err != nil {
+				return err
+			}
+		}
+		out = sess
+		return nil
+	})
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, notFound()
+	}
+	return out, err
+}
+
+// EndClientSessions ends every active session of a client (sign out all).
+func (s *Service) EndClientSessions(ctx context.Context, c *gatehouse.Client) error {
+	return s.st.Tx(ctx, func(q *store.Q) error {
+		list, err := q.ListSessions(ctx, store.SessionFilter{ClientID: c.ID, Status: gatehouse.SessionActive})
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for _, x := range list {
+			x.Status, x.UpdatedAt = gatehouse.SessionEnded, now
+			if err := q.UpdateSession(ctx, x); err != nil {
+				return err
+			}
+		}
+		c.LastActiveSessionID, c.UpdatedAt = nil, now
+		return q.UpdateClient(ctx, c)
+	})
+}
+
+// RevokeUserSessions revokes every active session of a user except one (""
+// for all): used on ban, password change and reset.
+func (s *Service) RevokeUserSessions(ctx context.Context, q *store.Q, userID, except string) ([]string, error) {
+	return q.EndUserSessions(ctx, userID, except, gatehouse.SessionRevoked, s.now())
+}
+
+// Touch records activity on a client's session and makes it the active one.
+func (s *Service) Touch(ctx context.Context, c *gatehouse.Client, id string) (*gatehouse.Session, error) {
+	var out *gatehouse.Session
+	err := s.st.Tx(ctx, func(q *store.Q) error {
+		sess, err := q.GetSession(ctx, id)
+		if err != nil {
+			return err
+		}
+		if sess.ClientID != c.ID {
+			return gatehouse.ErrNotFound
+		}
+		now := s.now()
+		if st := sess.EffectiveStatus(now); st != gatehouse.SessionActive {
+			return errSessionInactive(st)
+		}
+		sess.LastActiveAt, sess.UpdatedAt = now, now
+		if t := s.inst.Settings().InactivityTimeout; t > 0 {
+			a := s.clock.Now().Add(time.Duration(t) * time.Second).UnixMilli()
+			sess.AbandonAt = &a
+		}
+		if err := q.UpdateSession(ctx, sess); err != nil {
+			return err
+		}
+		c.LastActiveSessionID, c.UpdatedAt = &sess.ID, now
+		out = sess
+		return q.UpdateClient(ctx, c)
+	})
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, notFound()
+	}
+	return out, err
+}
+
+// Handshake nonces -------------------------------------------------------
+
+// PutHandshake stores directives under the hash of a nonce for two minutes.
+func (s *Service) PutHandshake(ctx context.Context, hash []byte, directives string) error {
+	return s.st.Tx(ctx, func(q *store.Q) error {
+		return q.PutNonce(ctx, hash, directives, s.clock.Now().Add(2*time.Minute).UnixMilli())
+	})
+}
+
+// TakeHandshake redeems a nonce hash once.
+func (s *Service) TakeHandshake(ctx context.Context, hash []byte) (string, error) {
+	var out string
+	err := s.st.Tx(ctx, func(q *store.Q) error {
+		d, err := q.TakeNonce(ctx, hash, s.now())
+		out = d
+		return err
+	})
+	return out, err
+}

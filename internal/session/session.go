@@ -1,0 +1,146 @@
+// Package session manages clients (one per browser or device, identified by
+// the __client cookie), sessions (status, lifetime, inactivity, coalesced
+// activity) and session tokens: RS256 JWTs with Clerk's claims v2 plus the
+// instance's custom claims.
+package session
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/instance"
+	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// TokenLifetime is the session token lifetime; ClockSkew is subtracted from
+// iat for nbf.
+const (
+	TokenLifetime = 60 * time.Second
+	ClockSkew     = 5 * time.Second
+	// ActivityGranularity coalesces last_active_at writes.
+	ActivityGranularity = time.Minute
+)
+
+// Service implements clients, sessions and tokens.
+type Service struct {
+	st     *store.Store
+	inst   *instance.Manager
+	clock  gatehouse.Clock
+	issuer string
+}
+
+// New returns a Service signing tokens with issuer as iss.
+func New(st *store.Store, inst *instance.Manager, clock gatehouse.Clock, issuer string) *Service {
+	return &Service{st: st, inst: inst, clock: clock, issuer: issuer}
+}
+
+// Issuer returns the iss claim value.
+func (s *Service) Issuer() string { return s.issuer }
+
+func (s *Service) now() int64 { return s.clock.Now().UnixMilli() }
+
+// ErrNoClient is returned when a request carries no valid client token.
+var ErrNoClient = errors.New("no client")
+
+// ClientByToken authenticates a __client token. An unknown or empty token
+// gives ErrNoClient; database errors are returned as they are (fail closed).
+func (s *Service) ClientByToken(ctx context.Context, token string) (*gatehouse.Client, error) {
+	if token == "" || len(token) > 256 {
+		return nil, ErrNoClient
+	}
+	c, err := s.st.Q().ClientByTokenHash(ctx, keys.HashToken(token))
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, ErrNoClient
+	}
+	return c, err
+}
+
+// NewClient creates a client in q and returns it with its token.
+func (s *Service) NewClient(ctx context.Context, q *store.Q) (*gatehouse.Client, string, error) {
+	tok, err := keys.RandomToken(32)
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.now()
+	c := &gatehouse.Client{ID: gatehouse.NewID(gatehouse.PrefixClient), TokenHash: keys.HashToken(tok), CreatedAt: now, UpdatedAt: now}
+	if err := q.InsertClient(ctx, c); err != nil {
+		return nil, "", err
+	}
+	return c, tok, nil
+}
+
+// CreateSession starts an active session for userID on client c inside q,
+// rotates the client token (defeating session fixation) and makes the new
+// session the client's active one. In single-session mode other active
+// sessions on the client are ended. It returns the session and the new token.
+func (s *Service) CreateSession(ctx context.Context, q *store.Q, c *gatehouse.Client, userID string) (*gatehouse.Session, string, error) {
+	settings := s.inst.Settings()
+	now := s.clock.Now()
+	life := time.Duration(settings.SessionLifetimeSecs) * time.Second
+	if life <= 0 {
+		life = gatehouse.DefaultSessionLifetime * time.Second
+	}
+	ms := now.UnixMilli()
+	sess := &gatehouse.Session{ID: gatehouse.NewID(gatehouse.PrefixSession), ClientID: c.ID, UserID: userID,
+		Status: gatehouse.SessionActive, LastActiveAt: ms, ExpireAt: now.Add(life).UnixMilli(), Factor1At: &ms,
+		CreatedAt: ms, UpdatedAt: ms}
+	if settings.InactivityTimeout > 0 {
+		a := now.Add(time.Duration(settings.InactivityTimeout) * time.Second).UnixMilli()
+		sess.AbandonAt = &a
+	}
+	if !settings.MultiSession {
+		list, err := q.ListSessions(ctx, store.SessionFilter{ClientID: c.ID, Status: gatehouse.SessionActive})
+		if err != nil {
+			return nil, "", err
+		}
+		for _, old := range list {
+			old.Status, old.UpdatedAt = gatehouse.SessionReplaced, ms
+			if err := q.UpdateSession(ctx, old); err != nil {
+				return nil, "", err
+			}
+		}
+	}
+	if err := q.InsertSession(ctx, sess); err != nil {
+		return nil, "", err
+	}
+	tok, err := keys.RandomToken(32)
+	if err != nil {
+		return nil, "", err
+	}
+	c.TokenHash, c.LastActiveSessionID, c.UpdatedAt = keys.HashToken(tok), &sess.ID, ms
+	if err := q.UpdateClient(ctx, c); err != nil {
+		return nil, "", err
+	}
+	if err := q.MarkSignIn(ctx, userID, ms); err != nil {
+		return nil, "", err
+	}
+	return sess, tok, nil
+}
+
+// ClientSessions returns the client's sessions that are still live.
+func (s *Service) ClientSessions(ctx context.Context, clientID string) ([]*gatehouse.Session, error) {
+	list, err := s.st.Q().ListSessions(ctx, store.SessionFilter{ClientID: clientID, Status: gatehouse.SessionActive})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := list[:0]
+	for _, x := range list {
+		if x.EffectiveStatus(now) == gatehouse.SessionActive {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+func notFound() error { return gatehouse.NotFound("Session") }
+
+// ErrSessionInactive is the Clerk-shaped error for tokens on a dead session.
+func errSessionInactive(status string) error {
+	return &gatehouse.Error{Status: http.StatusUnauthorized, Code: "session_not_active", Message: "session is not active",
+		LongMessage: "This session is " + status + "; sign in again."}
+}
