@@ -63,7 +63,9 @@ func state(r *http.Request) *req { return r.Context().Value(ctxKey{}).(*req) }
 // serves /v1/... and /.well-known/...).
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
-	h := func(pattern string, fn func(w http.ResponseWriter, r *http.Request) error) { mux.Handle(pattern, httpx.Handler(fn)) }
+	h := func(pattern string, fn func(w http.ResponseWriter, r *http.Request) error) {
+		mux.Handle(pattern, httpx.Handler(fn))
+	}
 	h("GET /v1/environment", a.environment)
 	h("PATCH /v1/environment", a.environment)
 	h("GET /v1/client", a.getClient)
