@@ -44,6 +44,8 @@ func (a *API) Handler() http.Handler {
 	h("POST /users/{id}/unlock", a.unlock)
 	h("POST /users/{id}/verify_password", a.verifyPassword)
 	h("GET /jwks", a.jwks)
+	h("GET /instance", a.getInstance)
+	h("PATCH /instance", a.updateInstance)
 	h("GET /sessions", a.listSessions)
 	h("GET /sessions/{id}", a.getSession)
 	h("POST /sessions/{id}/revoke", a.revokeSession)

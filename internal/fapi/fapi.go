@@ -53,6 +53,30 @@ type req struct {
 	newToken string // set when the token was issued or rotated
 	native   bool
 	form     url.Values
+	cookied  bool // writeCookies ran
+}
+
+// cookieWriter makes sure a client issued during a request that then failed
+// still reaches the browser, so failed requests do not mint orphan clients.
+type cookieWriter struct {
+	http.ResponseWriter
+	a  *API
+	st *req
+}
+
+func (w *cookieWriter) WriteHeader(code int) {
+	if w.st.newToken != "" && !w.st.cookied {
+		w.st.cookied = true
+		w.a.setClientCookie(w.ResponseWriter, w.st)
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *cookieWriter) Write(b []byte) (int, error) {
+	if !w.st.cookied && w.st.newToken != "" {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 type ctxKey struct{}
@@ -141,7 +165,7 @@ func (a *API) loadClient(next http.Handler) http.Handler {
 				st.client = c
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, st)))
+		next.ServeHTTP(&cookieWriter{ResponseWriter: w, a: a, st: st}, r.WithContext(context.WithValue(r.Context(), ctxKey{}, st)))
 	})
 }
 
@@ -189,17 +213,22 @@ func rotated(r *http.Request, tok string) {
 	}
 }
 
+func (a *API) setClientCookie(w http.ResponseWriter, st *req) {
+	if st.native {
+		w.Header().Set("Authorization", st.newToken)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieClient, Value: st.newToken, Path: "/", HttpOnly: true,
+		Secure: a.secure(), SameSite: http.SameSiteLaxMode, Expires: a.Clock.Now().Add(365 * 24 * time.Hour)})
+}
+
 // writeCookies sets __client (when issued or rotated) and __client_uat.
 func (a *API) writeCookies(w http.ResponseWriter, r *http.Request, signedIn bool, uat int64) {
 	st := state(r)
 	if st.newToken != "" {
-		if st.native {
-			w.Header().Set("Authorization", st.newToken)
-		} else {
-			http.SetCookie(w, &http.Cookie{Name: CookieClient, Value: st.newToken, Path: "/", HttpOnly: true,
-				Secure: a.secure(), SameSite: http.SameSiteLaxMode, Expires: a.Clock.Now().Add(365 * 24 * time.Hour)})
-		}
+		a.setClientCookie(w, st)
 	}
+	st.cookied = true
 	if st.native {
 		return
 	}
@@ -210,3 +239,6 @@ func (a *API) writeCookies(w http.ResponseWriter, r *http.Request, signedIn bool
 	http.SetCookie(w, &http.Cookie{Name: CookieClientUAT, Value: v, Path: "/", Secure: a.secure(),
 		SameSite: http.SameSiteLaxMode, Expires: a.Clock.Now().Add(365 * 24 * time.Hour)})
 }
+
+// Unwrap exposes the underlying writer to http.ResponseController.
+func (w *cookieWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -253,3 +253,13 @@ func (m *Manager) RotateSigningKey(ctx context.Context) (string, error) {
 	_, kid := m.Signer()
 	return kid, nil
 }
+
+// UpdateSettings stores new instance settings and applies them on this node
+// at once (other nodes reload within their reload interval).
+func (m *Manager) UpdateSettings(ctx context.Context, s gatehouse.Settings) error {
+	if err := m.st.Tx(ctx, func(q *store.Q) error { return q.UpdateInstanceSettings(ctx, m.id, s) }); err != nil {
+		return err
+	}
+	m.settings.Store(&s)
+	return nil
+}

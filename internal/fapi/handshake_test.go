@@ -1,0 +1,227 @@
+package fapi_test
+
+import (
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/apitest"
+	"github.com/gatehouse/gatehouse/internal/fapi"
+)
+
+// signUp makes a user through the FAPI with a +clerk_test address (code
+// 424242 in development mode) and returns the session id.
+func signUp(t *testing.T, s *apitest.Server, b *apitest.Browser, email string) string {
+	t.Helper()
+	su := b.Call("POST", "/v1/client/sign_ups", form("email_address", email, "password", "handshake pass 1")).Env(t).Response
+	id := su["id"].(string)
+	b.Call("POST", "/v1/client/sign_ups/"+id+"/prepare_verification", form("strategy", "email_code")).Env(t)
+	if _, sent := s.Mail.Last(email); sent {
+		t.Fatal("+clerk_test addresses must not receive mail in development")
+	}
+	e := b.Call("POST", "/v1/client/sign_ups/"+id+"/attempt_verification", form("strategy", "email_code", "code", "424242")).Env(t)
+	return e.Response["created_session_id"].(string)
+}
+
+func TestHandshake(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		const app = "http://app.example.test:3000"
+		if r := s.BAPI("PATCH", "/instance", map[string]any{"allowed_origins": []string{app}}); r.Status != 200 {
+			t.Fatalf("set allowed origins: %d %s", r.Status, r.Body)
+		}
+		b := s.NewBrowser()
+		sid := signUp(t, s, b, "hs+clerk_test@example.com")
+
+		// Not allow-listed: refused, no redirect.
+		for _, bad := range []string{"http://evil.test/x", "http://app.example.test:3000.evil.test/", "javascript:alert(1)", "//evil.test", "http://user@app.example.test:3000/"} {
+			if r := b.Call("GET", "/v1/client/handshake?format=nonce&redirect_url="+url.QueryEscape(bad), nil); r.Status != 400 {
+				t.Fatalf("redirect to %q: %d %s", bad, r.Status, r.Body)
+			}
+		}
+		r := b.Call("GET", "/v1/client/handshake?format=nonce&redirect_url="+url.QueryEscape(app+"/dashboard?x=1&__clerk_hs_reason=a"), nil)
+		if r.Status != 307 {
+			t.Fatalf("handshake: %d %s", r.Status, r.Body)
+		}
+		loc, _ := url.Parse(r.Header.Get("Location"))
+		nonce := loc.Query().Get("__clerk_handshake_nonce")
+		if loc.Host != "app.example.test:3000" || loc.Path != "/dashboard" || loc.Query().Get("x") != "1" || nonce == "" || loc.Query().Has("__clerk_hs_reason") {
+			t.Fatalf("redirect: %s", loc)
+		}
+		p := s.BAPI("GET", "/clients/handshake_payload?nonce="+url.QueryEscape(nonce), nil)
+		var payload struct{ Directives []string }
+		p.JSON(t, &payload)
+		if p.Status != 200 || len(payload.Directives) != 2 || !strings.HasPrefix(payload.Directives[0], "__session=ey") ||
+			!strings.HasPrefix(payload.Directives[1], "__client_uat=") || strings.HasPrefix(payload.Directives[1], "__client_uat=0") {
+			t.Fatalf("payload: %d %s", p.Status, p.Body)
+		}
+		jwt := strings.SplitN(strings.TrimPrefix(payload.Directives[0], "__session="), ";", 2)[0]
+		if c := claims(t, s, jwt); c["sid"] != sid || c["azp"] != app {
+			t.Fatalf("handshake token claims: %v", c)
+		}
+		if p := s.BAPI("GET", "/clients/handshake_payload?nonce="+url.QueryEscape(nonce), nil); p.Status != 404 {
+			t.Fatalf("nonce redeemed twice: %d %s", p.Status, p.Body)
+		}
+
+		// A signed-out browser gets clearing directives.
+		anon := s.NewBrowser()
+		r = anon.Call("GET", "/v1/client/handshake?redirect_url="+url.QueryEscape(app+"/"), nil)
+		loc, _ = url.Parse(r.Header.Get("Location"))
+		s.BAPI("GET", "/clients/handshake_payload?nonce="+url.QueryEscape(loc.Query().Get("__clerk_handshake_nonce")), nil).JSON(t, &payload)
+		if len(payload.Directives) != 2 || !strings.Contains(payload.Directives[0], "Max-Age=0") || !strings.HasPrefix(payload.Directives[1], "__client_uat=0") {
+			t.Fatalf("signed-out directives: %v", payload.Directives)
+		}
+
+		// BAPI sees the session, mints for it, and revocation stops the browser.
+		var list []map[string]any
+		userID := claims(t, s, jwt)["sub"].(string)
+		s.BAPI("GET", "/sessions?user_id="+userID, nil).JSON(t, &list)
+		if len(list) != 1 || list[0]["id"] != sid || list[0]["status"] != "active" || list[0]["object"] != "session" {
+			t.Fatalf("sessions: %v", list)
+		}
+		tk := s.BAPI("POST", "/sessions/"+sid+"/tokens", map[string]any{"expires_in_seconds": 120}).Map(t)
+		if c := claims(t, s, tk["jwt"].(string)); c["exp"].(float64)-c["iat"].(float64) != 120 {
+			t.Fatalf("BAPI token lifetime: %v", c)
+		}
+		if r := s.BAPI("POST", "/sessions/"+sid+"/revoke", nil); r.Map(t)["status"] != "revoked" {
+			t.Fatalf("revoke: %s", r.Body)
+		}
+		if r, _ := token(t, b, sid); r.Status != 401 {
+			t.Fatalf("token after revoke: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// Fifty parallel attempts on one code: exactly one succeeds.
+func TestParallelCodeRedemption(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		s.BAPI("POST", "/users", map[string]any{"email_address": []string{"race@example.com"}, "password": "race password 1"})
+		b := s.NewBrowser()
+		si := b.Call("POST", "/v1/client/sign_ins", form("identifier", "race@example.com")).Env(t).Response
+		id := si["id"].(string)
+		b.Call("POST", "/v1/client/sign_ins/"+id+"/prepare_first_factor", form("strategy", "email_code")).Env(t)
+		c := code(t, s, "race@example.com")
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ok := 0
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := b.Call("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", form("strategy", "email_code", "code", c))
+				if r.Status == 200 {
+					mu.Lock()
+					ok++
+					mu.Unlock()
+				} else if r.Status >= 500 {
+					t.Errorf("server error: %d %s", r.Status, r.Body)
+				}
+			}()
+		}
+		wg.Wait()
+		if ok != 1 {
+			t.Fatalf("%d successes, want exactly 1", ok)
+		}
+	})
+}
+
+func TestLockoutAfterTenFailures(t *testing.T) {
+	s := apitest.Start(t, apitest.SQLite)
+	s.BAPI("POST", "/users", map[string]any{"email_address": []string{"lock@example.com"}, "password": "right password 1"})
+	b := s.NewBrowser()
+	id := b.Call("POST", "/v1/client/sign_ins", form("identifier", "lock@example.com")).Env(t).Response["id"].(string)
+	for i := 1; i <= 10; i++ {
+		r := b.Call("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", form("strategy", "password", "password", "wrong"))
+		want := "form_password_incorrect"
+		if i == 10 {
+			want = "user_locked"
+		}
+		if r.ErrorCode() != want {
+			t.Fatalf("attempt %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	r := b.Call("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", form("strategy", "password", "password", "right password 1"))
+	if r.Status != 403 || r.ErrorCode() != "user_locked" {
+		t.Fatalf("right password while locked: %d %s", r.Status, r.Body)
+	}
+	var users []map[string]any
+	s.BAPI("GET", "/users?email_address=lock@example.com", nil).JSON(t, &users)
+	if users[0]["locked"] != true {
+		t.Fatalf("user not locked: %v", users[0])
+	}
+	s.BAPI("POST", "/users/"+users[0]["id"].(string)+"/unlock", nil)
+	if e := b.Call("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", form("strategy", "password", "password", "right password 1")).Env(t); e.Response["status"] != "complete" {
+		t.Fatalf("after unlock: %v", e.Response)
+	}
+}
+
+func TestFAPIBadInputNever500(t *testing.T) {
+	s := apitest.Start(t, apitest.SQLite)
+	b := s.NewBrowser()
+	cases := []struct {
+		method, path string
+		form         map[string]string
+		status       int
+		code         string
+	}{
+		{"POST", "/v1/client/sign_ins", map[string]string{"identifier": "nobody@example.com"}, 422, "form_identifier_not_found"},
+		{"POST", "/v1/client/sign_ups", map[string]string{"email_address": "not-an-email"}, 422, "form_param_format_invalid"},
+		{"POST", "/v1/client/sign_ups", map[string]string{"email_address": "a@b.test", "password": "short"}, 422, "form_password_length_too_short"},
+		{"POST", "/v1/client/sign_ups", map[string]string{"unsafe_metadata": "[1,2"}, 422, "form_param_format_invalid"},
+		{"GET", "/v1/client/sign_ins/sia_nope", nil, 404, "resource_not_found"},
+		{"POST", "/v1/client/sign_ins/sia_nope/attempt_first_factor", map[string]string{"strategy": "password"}, 404, "resource_not_found"},
+		{"POST", "/v1/client/sessions/sess_nope/tokens", nil, 404, "resource_not_found"},
+		{"GET", "/v1/me", nil, 401, "signed_out"},
+		{"GET", "/v1/client/handshake", nil, 400, "redirect_url_invalid"},
+		{"GET", "/v1/nope", nil, 404, "resource_not_found"},
+	}
+	for _, c := range cases {
+		f := url.Values{}
+		for k, v := range c.form {
+			f.Set(k, v)
+		}
+		r := b.Call(c.method, c.path, f)
+		if r.Status != c.status || r.ErrorCode() != c.code {
+			t.Errorf("%s %s: got %d %q want %d %q: %s", c.method, c.path, r.Status, r.ErrorCode(), c.status, c.code, r.Body)
+		}
+	}
+	// Cross-origin mutation from an origin that is not allowed: refused.
+	evil := s.NewBrowser()
+	evil.Origin = "http://evil.test"
+	if r := evil.Call("POST", "/v1/client/sign_ins", form("identifier", "x@y.test")); r.Status != 403 || r.ErrorCode() != "origin_invalid" {
+		t.Fatalf("cross-origin: %d %s", r.Status, r.Body)
+	}
+}
+
+func FuzzParseBody(f *testing.F) {
+	f.Add("application/x-www-form-urlencoded", "identifier=a%40b.c&password=x")
+	f.Add("application/json", `{"identifier":"a@b.c","unsafe_metadata":{"a":[1]}}`)
+	f.Add("application/json", `[`)
+	f.Fuzz(func(t *testing.T, ct, body string) {
+		v, err := fapi.ParseBody(ct, []byte(body))
+		if err == nil && v == nil {
+			t.Fatal("nil values without error")
+		}
+	})
+}
+
+func FuzzValidRedirect(f *testing.F) {
+	allowed := []string{"https://app.example.com"}
+	for _, s := range []string{"https://app.example.com/x", "https://app.example.com.evil.com/", "https://app.example.com@evil.com/",
+		"javascript:alert(1)", "//evil.com", "https:/\\evil.com", "https://app.example.com..;/", "HTTPS://APP.EXAMPLE.COM/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, ok := fapi.ValidRedirect(raw, "http://127.0.0.1:8080", allowed)
+		if !ok {
+			return
+		}
+		origin := u.Scheme + "://" + u.Host
+		if origin != "https://app.example.com" && origin != "http://127.0.0.1:8080" {
+			t.Fatalf("%q accepted with origin %q", raw, origin)
+		}
+		if u.User != nil {
+			t.Fatalf("%q accepted with userinfo", raw)
+		}
+	})
+}
