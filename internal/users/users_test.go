@@ -9,7 +9,7 @@ func TestNormalizeEmail(t *testing.T) {
 	cases := map[string]string{
 		"Ada@Example.COM":       "ada@example.com",
 		"  ada@example.com ":    "ada@example.com",
-		"ＡＤＡ@ｅｘａｍｐｌｅ.ｃｏｍ": "ada@example.com", // full-width look-alikes fold under NFKC
+		"ＡＤＡ@ｅｘａｍｐｌｅ.ｃｏｍ":       "ada@example.com", // full-width look-alikes fold under NFKC
 		"ada+tag@example.co.uk": "ada+tag@example.co.uk",
 	}
 	for in, want := range cases {
