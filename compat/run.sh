@@ -27,7 +27,12 @@ start_server() { # $1 = engine label, $2 = database url ("" for SQLite)
   port="$(free_port)"
   data="$work/data-$1"
   mkdir -p "$data"
+  # $3 = optional --issuer. By default the issuer is the public URL, whose host
+  # is the publishable key's: @clerk/backend treats a session token whose iss
+  # differs from that host as another instance's (it then reads suffixed cookies).
+  export GATEHOUSE_ISSUER="${3:-http://127.0.0.1:$port}"
   "$work/gatehouse" serve --listen "127.0.0.1:$port" --data-dir "$data" ${2:+--database-url "$2"} --log-format text \
+    --issuer "$GATEHOUSE_ISSUER" \
     >"$work/$1.out" 2>"$work/$1.log" &
   server_pid=$!
   for _ in $(seq 1 150); do
@@ -65,6 +70,12 @@ run_suites() { # $1 = engine label
 
 start_server sqlite ""
 run_suites sqlite
+stop_server
+
+# clerk-sdk-go without ProxyURL accepts only issuers like https://clerk.<domain>.
+start_server sqlite-clerk-issuer "" "https://clerk.gatehouse.test"
+echo "compat: [sqlite, issuer https://clerk.gatehouse.test] clerk-sdk-go (go test)"
+if ! (cd "$here/go" && go test -count=1 -run TestVerifyOurSessionToken ./...); then tail -50 "$work/sqlite-clerk-issuer.log"; exit 1; fi
 stop_server
 
 PG_BASE="${GATEHOUSE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"

@@ -161,7 +161,14 @@ func TestVerifyOurSessionToken(t *testing.T) {
 	if err != nil || len(set.Keys) == 0 || set.Keys[0].Algorithm != "RS256" || set.Keys[0].Use != "sig" {
 		t.Fatalf("jwks: %+v %v", set, err)
 	}
-	claims, err := jwt.Verify(ctx, &jwt.VerifyParams{Token: token, JWKSClient: jc, ProxyURL: clerk.String(s.url),
+	// With an issuer like https://clerk.<domain> the SDK's default issuer rule
+	// applies (no ProxyURL); any other issuer needs ProxyURL equal to it.
+	iss := os.Getenv("GATEHOUSE_ISSUER")
+	var proxy *string
+	if !strings.HasPrefix(iss, "https://clerk.") {
+		proxy = clerk.String(iss)
+	}
+	claims, err := jwt.Verify(ctx, &jwt.VerifyParams{Token: token, JWKSClient: jc, ProxyURL: proxy,
 		AuthorizedPartyHandler: func(azp string) bool { return azp == s.url }})
 	if err != nil {
 		t.Fatalf("verify: %v", err)
@@ -171,13 +178,16 @@ func TestVerifyOurSessionToken(t *testing.T) {
 		t.Fatalf("claims: %+v", claims)
 	}
 	// Wrong azp, tampered payload and a foreign issuer are refused.
-	if _, err := jwt.Verify(ctx, &jwt.VerifyParams{Token: token, JWKSClient: jc, ProxyURL: clerk.String(s.url),
+	if claims.Issuer != iss {
+		t.Fatalf("iss %q, want %q", claims.Issuer, iss)
+	}
+	if _, err := jwt.Verify(ctx, &jwt.VerifyParams{Token: token, JWKSClient: jc, ProxyURL: proxy,
 		AuthorizedPartyHandler: func(azp string) bool { return azp == "https://other.test" }}); err == nil {
 		t.Fatal("wrong azp accepted")
 	}
 	parts := strings.Split(token, ".")
 	forged := parts[0] + "." + strings.TrimRight(encodeClaims(t, parts[1], userID+"x"), "=") + "." + parts[2]
-	if _, err := jwt.Verify(ctx, &jwt.VerifyParams{Token: forged, JWKSClient: jc, ProxyURL: clerk.String(s.url)}); err == nil {
+	if _, err := jwt.Verify(ctx, &jwt.VerifyParams{Token: forged, JWKSClient: jc, ProxyURL: proxy}); err == nil {
 		t.Fatal("tampered token accepted")
 	}
 	if _, err := jwt.Verify(ctx, &jwt.VerifyParams{Token: token, JWKSClient: jc, ProxyURL: clerk.String("https://not-the-issuer.test")}); err == nil {
