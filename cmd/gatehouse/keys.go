@@ -45,6 +45,14 @@ func openApp(ctx context.Context, name string, args []string, stderr io.Writer, 
 	return app, fs.Args(), nil
 }
 
+// announceBootstrap prints the first secret key when this command created the
+// instance: it is shown only once.
+func announceBootstrap(app *server.App, w io.Writer) {
+	if app.Bootstrap.Created {
+		fmt.Fprintf(w, "created instance %s; its first secret key (shown only now): %s\n", app.Instance.ID(), app.Bootstrap.SecretKey)
+	}
+}
+
 func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, keysUsage)
@@ -75,9 +83,7 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer app.Close()
-	if app.Bootstrap.Created {
-		fmt.Fprintf(stderr, "created instance %s; its first secret key: %s\n", app.Instance.ID(), app.Bootstrap.SecretKey)
-	}
+	announceBootstrap(app, stderr)
 	switch sub {
 	case "show":
 		_, kid := app.Instance.Signer()

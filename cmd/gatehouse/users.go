@@ -110,6 +110,7 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer app.Close()
+	announceBootstrap(app, stderr)
 	render := func(u *gatehouse.User) error {
 		b, err := json.MarshalIndent(wire.NewUser(u, wire.UserOptions{Private: true, Now: time.Now()}), "", "  ")
 		if err != nil {
