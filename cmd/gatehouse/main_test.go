@@ -106,7 +106,9 @@ func TestServeGracefulShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var out, errb bytes.Buffer
-	go func() { done <- run(ctx, []string{"serve", "--data-dir", dir, "--listen", "127.0.0.1:0", "--public-url", "http://127.0.0.1:1"}, &out, &errb) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--data-dir", dir, "--listen", "127.0.0.1:0", "--public-url", "http://127.0.0.1:1"}, &out, &errb)
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	var addr string
 	for time.Now().Before(deadline) && addr == "" {

@@ -42,16 +42,25 @@ func notSupported(param string) error {
 		Message: "not supported", LongMessage: param + " is not supported by this server yet.", Meta: map[string]any{"param_name": param}}
 }
 
+// rejectMFAImport refuses TOTP secrets and backup codes until MFA exists,
+// rather than dropping them silently.
+func rejectMFAImport(totp *string, backup []string) error {
+	if totp != nil && *totp != "" {
+		return notSupported("totp_secret")
+	}
+	if len(backup) > 0 {
+		return notSupported("backup_codes")
+	}
+	return nil
+}
+
 func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 	var b createUserBody
 	if err := httpx.Decode(r, &b); err != nil {
 		return err
 	}
-	if b.TOTPSecret != nil && *b.TOTPSecret != "" {
-		return notSupported("totp_secret")
-	}
-	if len(b.BackupCodes) > 0 {
-		return notSupported("backup_codes")
+	if err := rejectMFAImport(b.TOTPSecret, b.BackupCodes); err != nil {
+		return err
 	}
 	p := users.CreateParams{ExternalID: b.ExternalID, FirstName: b.FirstName, LastName: b.LastName, Username: b.Username,
 		EmailAddresses: b.EmailAddress, PhoneNumbers: b.PhoneNumber, Password: b.Password, PasswordDigest: b.PasswordDigest,
@@ -109,11 +118,8 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.Decode(r, &b); err != nil {
 		return err
 	}
-	if b.TOTPSecret != nil && *b.TOTPSecret != "" {
-		return notSupported("totp_secret")
-	}
-	if len(b.BackupCodes) > 0 {
-		return notSupported("backup_codes")
+	if err := rejectMFAImport(b.TOTPSecret, b.BackupCodes); err != nil {
+		return err
 	}
 	p := users.UpdateParams{ExternalID: b.ExternalID, FirstName: b.FirstName, LastName: b.LastName, Username: b.Username,
 		Password: b.Password, PasswordDigest: b.PasswordDigest, PasswordHasher: b.PasswordHasher,

@@ -4,17 +4,10 @@ import (
 	"net/http"
 
 	"github.com/gatehouse/gatehouse/internal/httpx"
-	"github.com/gatehouse/gatehouse/internal/keys"
 )
 
 func (a *API) jwks(w http.ResponseWriter, r *http.Request) error {
-	body, err := keys.JWKS(a.Instance.PublicKeys())
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	_, _ = w.Write(body)
+	httpx.RawJSON(w, a.Instance.JWKS(), "public, max-age=300")
 	return nil
 }
 

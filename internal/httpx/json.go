@@ -30,6 +30,13 @@ func JSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf)
 }
 
+// RawJSON writes an already-encoded JSON body with the given Cache-Control.
+func RawJSON(w http.ResponseWriter, body []byte, cacheControl string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", cacheControl)
+	_, _ = w.Write(body)
+}
+
 // Decode reads a JSON object body into dst strictly: unknown fields, wrong
 // types, trailing data, bodies over MaxBodyBytes and non-JSON content types
 // give Clerk-shaped 4xx errors. An empty body decodes as {}.

@@ -39,6 +39,7 @@ type Manager struct {
 }
 
 type keyState struct {
+	jwks   []byte // the JWKS document, rendered once per key change
 	active *keys.Signer
 	kid    string
 	public []keys.PublicJWK
@@ -226,9 +227,15 @@ func (m *Manager) reloadKeys(ctx context.Context) error {
 		st.byKID[r.KID] = pub
 		st.public = append(st.public, keys.PublicJWK{KID: r.KID, Key: pub})
 	}
+	if st.jwks, err = keys.JWKS(st.public); err != nil {
+		return err
+	}
 	m.state.Store(st)
 	return nil
 }
+
+// JWKS returns the JSON Web Key Set of every published key.
+func (m *Manager) JWKS() []byte { return m.state.Load().jwks }
 
 // RotateSigningKey makes a fresh key active; the old one is retired but stays
 // published for RetiredKeyGrace. It returns the new kid.
