@@ -19,6 +19,13 @@ echo "compat: building gatehouse"
 
 echo "compat: installing the Node SDKs (npm ci)"
 (cd "$here/node" && npm ci --no-audit --no-fund --loglevel=error)
+(cd "$here/browser" && npm ci --no-audit --no-fund --loglevel=error)
+CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium || true)}"
+export CHROMIUM_PATH
+if [ -z "$CHROMIUM_PATH" ]; then
+  if [ "${CI:-}" = "true" ]; then echo "compat: Chromium is missing; .ci/run installs Debian's chromium"; exit 1; fi
+  echo "compat: Chromium not found (apt-get install chromium); the clerk-js browser suite will be skipped"
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
@@ -64,6 +71,10 @@ stop_server() {
 run_suites() { # $1 = engine label
   echo "compat: [$1] @clerk/backend (node --test)"
   if ! (cd "$here/node" && npm test --silent); then echo "compat: server log ($1):"; tail -50 "$work/$1.log"; exit 1; fi
+  if [ -n "$CHROMIUM_PATH" ]; then
+    echo "compat: [$1] clerk-js in headless Chromium (node --test)"
+    if ! (cd "$here/browser" && npm test --silent); then echo "compat: server log ($1):"; tail -50 "$work/$1.log"; exit 1; fi
+  fi
   echo "compat: [$1] clerk-sdk-go (go test)"
   if ! (cd "$here/go" && go test -count=1 ./...); then echo "compat: server log ($1):"; tail -50 "$work/$1.log"; exit 1; fi
 }

@@ -102,3 +102,18 @@ func between(s, a, b string) string {
 	}
 	return s[:j]
 }
+
+// clerk-js's signIn.create({identifier, password}) sends no strategy: the
+// password is attempted at once.
+func TestSignInCreateWithPasswordAndNoStrategy(t *testing.T) {
+	s := apitest.Start(t, apitest.SQLite)
+	s.BAPI("POST", "/users", map[string]any{"email_address": []string{"nostrat@example.com"}, "password": "no strategy 1"})
+	b := s.NewBrowser()
+	if r := b.Call("POST", "/v1/client/sign_ins", form("identifier", "nostrat@example.com", "password", "wrong one")); r.ErrorCode() != "form_password_incorrect" {
+		t.Fatalf("wrong password at create: %d %s", r.Status, r.Body)
+	}
+	e := b.Call("POST", "/v1/client/sign_ins", form("identifier", "nostrat@example.com", "password", "no strategy 1")).Env(t)
+	if e.Response["status"] != "complete" || e.Response["created_session_id"] == nil {
+		t.Fatalf("create with password: %v", e.Response)
+	}
+}

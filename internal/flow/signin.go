@@ -50,7 +50,8 @@ type SignInParams struct {
 
 // CreateSignIn starts a sign-in on client c. With an identifier it moves to
 // needs_first_factor; with strategy=password and a password it also attempts
-// the password at once.
+// the password at once, and with strategy=email_code or
+// reset_password_email_code it sends the code at once.
 func (e *Engine) CreateSignIn(ctx context.Context, c *gatehouse.Client, p SignInParams) (*Result, error) {
 	if err := e.noActiveSession(ctx, c); err != nil {
 		return nil, err
@@ -73,8 +74,17 @@ func (e *Engine) CreateSignIn(ctx context.Context, c *gatehouse.Client, p SignIn
 	if err != nil {
 		return nil, err
 	}
-	if p.Strategy == StrategyPassword && p.Password != "" && si.Status == NeedsFirstFactor {
-		return e.AttemptFirstFactor(ctx, c, si.ID, FactorParams{Strategy: StrategyPassword, Password: p.Password})
+	if si.Status == NeedsFirstFactor {
+		switch p.Strategy {
+		case StrategyPassword, "":
+			// clerk-js sends {identifier, password} without a strategy.
+			if p.Password != "" {
+				return e.AttemptFirstFactor(ctx, c, si.ID, FactorParams{Strategy: StrategyPassword, Password: p.Password})
+			}
+		case StrategyEmailCode, StrategyResetEmailCode:
+			// clerk-js's signIn.create({strategy, identifier}) expects the code sent at once.
+			return e.PrepareFirstFactor(ctx, c, si.ID, FactorParams{Strategy: p.Strategy})
+		}
 	}
 	return &Result{SignIn: si}, nil
 }
