@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -105,9 +106,9 @@ func TestServeGracefulShutdown(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	var out, errb bytes.Buffer
+	out, errb := &syncBuffer{}, &syncBuffer{}
 	go func() {
-		done <- run(ctx, []string{"serve", "--data-dir", dir, "--listen", "127.0.0.1:0", "--public-url", "http://127.0.0.1:1"}, &out, &errb)
+		done <- run(ctx, []string{"serve", "--data-dir", dir, "--listen", "127.0.0.1:0", "--public-url", "http://127.0.0.1:1"}, out, errb)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	var addr string
@@ -138,3 +139,16 @@ func TestServeGracefulShutdown(t *testing.T) {
 		t.Fatalf("database file: %v", err)
 	}
 }
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
