@@ -36,7 +36,9 @@ func AuthFromContext(ctx context.Context) *Auth {
 }
 
 // WithAuth returns ctx carrying a (for tests of handlers).
-func WithAuth(ctx context.Context, a *Auth) context.Context { return context.WithValue(ctx, ctxKey{}, a) }
+func WithAuth(ctx context.Context, a *Auth) context.Context {
+	return context.WithValue(ctx, ctxKey{}, a)
+}
 
 // MiddlewareOptions configure Middleware.
 type MiddlewareOptions struct {
@@ -177,7 +179,9 @@ func Unauthorized(w http.ResponseWriter) {
 }
 
 // Forbidden writes 403 {"error":"forbidden","message":msg}.
-func Forbidden(w http.ResponseWriter, msg string) { WriteError(w, http.StatusForbidden, "forbidden", msg) }
+func Forbidden(w http.ResponseWriter, msg string) {
+	WriteError(w, http.StatusForbidden, "forbidden", msg)
+}
 
 // IsExpired reports whether err is an expired-token error.
 func IsExpired(err error) bool { return errors.Is(err, ErrExpired) }
