@@ -4,6 +4,7 @@
 //	gatehouse migrate   apply database migrations and exit
 //	gatehouse keys      show keys, rotate the signing key, manage secret keys
 //	gatehouse users     create, list, get and delete users
+//	gatehouse webhooks  manage webhook endpoints, read the delivery log, replay
 package main
 
 import (
@@ -24,6 +25,8 @@ Usage:
   gatehouse migrate [flags]          apply database migrations and exit
   gatehouse keys    <command> [flags] show | rotate | create-secret | list-secrets | revoke-secret | gen-encryption-key
   gatehouse users   <command> [flags] create | list | get | delete
+  gatehouse webhooks <command> [flags] create | list | get | update | delete | secret | rotate-secret |
+                                     disable | enable | attempts | replay
   gatehouse version
 
 Run 'gatehouse <command> -h' for the flags of a command. Every flag can also be
@@ -55,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdKeys(ctx, args[1:], stdout, stderr)
 	case "users":
 		err = cmdUsers(ctx, args[1:], stdout, stderr)
+	case "webhooks":
+		err = cmdWebhooks(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "gatehouse", version)
 		return 0

@@ -48,7 +48,7 @@ func Each(t *testing.T, body func(t *testing.T, s *Server)) {
 func Start(t testing.TB, e Engine) *Server {
 	t.Helper()
 	cfg := server.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Mode: server.ModeDevelopment,
-		LogLevel: "error", LogFormat: "text"}
+		LogLevel: "error", LogFormat: "text", WebhookAllowPrivate: true}
 	if e == Postgres {
 		cfg.DatabaseURL = storetest.PostgresURL(t)
 	}

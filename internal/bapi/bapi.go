@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/users"
+	"github.com/gatehouse/gatehouse/internal/webhook"
 )
 
 // API holds the Backend API's dependencies.
@@ -22,6 +23,7 @@ type API struct {
 	Sessions *session.Service
 	Instance *instance.Manager
 	Users    *users.Service
+	Webhooks *webhook.Service
 	Clock    gatehouse.Clock
 }
 
@@ -51,6 +53,7 @@ func (a *API) Handler() http.Handler {
 	h("POST /sessions/{id}/revoke", a.revokeSession)
 	h("POST /sessions/{id}/tokens", a.sessionToken)
 	h("GET /clients/handshake_payload", a.handshakePayload)
+	a.webhookRoutes(h)
 	return a.authenticate(httpx.JSONMux(mux))
 }
 

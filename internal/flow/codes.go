@@ -10,7 +10,9 @@ import (
 	"math/big"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/webhook"
 )
 
 func newCode() (string, error) {
@@ -30,7 +32,10 @@ func codeHash(owner, code string) []byte {
 // issueCode stores a fresh code for owner/purpose (voiding earlier ones) and
 // mails it to address. +clerk_test addresses in development get 424242 and
 // no mail.
-func (e *Engine) issueCode(ctx context.Context, owner, purpose, target, address string) (int64, error) {
+//
+// userID and emailID ("" when none yet) describe the recipient in the
+// email.created event.
+func (e *Engine) issueCode(ctx context.Context, owner, purpose, target, address, userID, emailID string) (int64, error) {
 	code, err := newCode()
 	if err != nil {
 		return 0, err
@@ -43,7 +48,13 @@ func (e *Engine) issueCode(ctx context.Context, owner, purpose, target, address 
 	exp := now.Add(CodeLifetime).UnixMilli()
 	row := &store.CodeRow{ID: gatehouse.NewID("code_"), OwnerID: owner, Purpose: purpose, Target: target,
 		CodeHash: codeHash(owner, code), MaxAttempts: CodeMaxAttempts, ExpireAt: exp, CreatedAt: now.UnixMilli()}
-	if err := e.st.Tx(ctx, func(q *store.Q) error { return q.InsertCode(ctx, row) }); err != nil {
+	err = e.st.Tx(ctx, func(q *store.Q) error {
+		if err := q.InsertCode(ctx, row); err != nil {
+			return err
+		}
+		return e.emitEmail(ctx, q, purpose, address, code, userID, emailID)
+	})
+	if err != nil {
 		return 0, err
 	}
 	if !test {
@@ -52,6 +63,31 @@ func (e *Engine) issueCode(ctx context.Context, owner, purpose, target, address 
 		}
 	}
 	return exp, nil
+}
+
+// emitEmail records email.created with the rendered message.
+func (e *Engine) emitEmail(ctx context.Context, q *store.Q, purpose, to, code, userID, emailID string) error {
+	if e.events == nil {
+		return nil
+	}
+	name := e.settings().ApplicationName
+	if name == "" {
+		name = "Gatehouse"
+	}
+	m, err := mail.Render(purpose, mail.Data{AppName: name, Code: code, ExpiresInMinutes: int(CodeLifetime.Minutes())})
+	if err != nil {
+		return err
+	}
+	ev := webhook.Email{Object: "email", ID: gatehouse.NewID("ema_"), Slug: purpose, FromEmailName: "notifications",
+		ToEmailAddress: to, Subject: m.Subject, Body: m.HTML, BodyPlain: m.Text, Status: "queued", DeliveredByGH: true,
+		Data: map[string]any{"otp_code": code, "app": map[string]any{"name": name}}}
+	if userID != "" {
+		ev.UserID = &userID
+	}
+	if emailID != "" {
+		ev.EmailAddressID = &emailID
+	}
+	return e.events.Emit(ctx, q, "email.created", ev)
 }
 
 // errWrongCode is returned by redeemCode for a well-formed wrong code (the

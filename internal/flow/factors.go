@@ -73,7 +73,7 @@ func (e *Engine) PrepareFirstFactor(ctx context.Context, c *gatehouse.Client, id
 	if !ok {
 		return nil, formErr(422, gatehouse.CodeParamFormatInvalid, "email_address_id does not belong to this account.", "email_address_id")
 	}
-	exp, err := e.issueCode(ctx, si.ID, purpose, email.ID, email.Value)
+	exp, err := e.issueCode(ctx, si.ID, purpose, email.ID, email.Value, u.ID, email.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -194,6 +194,9 @@ func (e *Engine) ResetPassword(ctx context.Context, c *gatehouse.Client, id, new
 		}
 		cur.PasswordDigest, cur.Locked, cur.LockoutUntil, cur.FailedAttempts, cur.UpdatedAt = digest, false, nil, 0, e.now()
 		if err := q.UpdateUser(ctx, cur); err != nil {
+			return err
+		}
+		if err := store.Emit(ctx, e.events, q, "user.updated", cur); err != nil {
 			return err
 		}
 		if signOutAll {

@@ -46,6 +46,7 @@ type Engine struct {
 	mailer   Mailer
 	dev      bool
 	settings func() gatehouse.Settings
+	events   store.Emitter
 }
 
 // Options configure New.
@@ -57,11 +58,15 @@ type Options struct {
 	Mailer   Mailer
 	Dev      bool // accept +clerk_test addresses with code 424242
 	Settings func() gatehouse.Settings
+	// Events receives email.created for every code e-mail (apps can send
+	// mail themselves from the webhook).
+	Events store.Emitter
 }
 
 // New returns an Engine.
 func New(o Options) *Engine {
-	return &Engine{st: o.Store, users: o.Users, sessions: o.Sessions, clock: o.Clock, mailer: o.Mailer, dev: o.Dev, settings: o.Settings}
+	return &Engine{st: o.Store, users: o.Users, sessions: o.Sessions, clock: o.Clock, mailer: o.Mailer, dev: o.Dev,
+		settings: o.Settings, events: o.Events}
 }
 
 func (e *Engine) now() int64 { return e.clock.Now().UnixMilli() }

@@ -190,7 +190,7 @@ func (e *Engine) PrepareVerification(ctx context.Context, c *gatehouse.Client, i
 	if su.EmailAddress == "" {
 		return nil, gatehouse.ParamMissing("email_address")
 	}
-	exp, err := e.issueCode(ctx, su.ID, PurposeVerifyEmail, su.EmailAddress, su.EmailAddress)
+	exp, err := e.issueCode(ctx, su.ID, PurposeVerifyEmail, su.EmailAddress, su.EmailAddress, "", "")
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,21 @@ type ctxKey int
 const (
 	keyRequestID ctxKey = iota
 	keyLogger
+	keyClient
 )
+
+// ClientInfo is the caller's address and user agent, for audit and webhook
+// event attributes.
+type ClientInfo struct {
+	IP        string
+	UserAgent string
+}
+
+// Client returns the ClientInfo of the request in ctx (zero outside one).
+func Client(ctx context.Context) ClientInfo {
+	ci, _ := ctx.Value(keyClient).(ClientInfo)
+	return ci
+}
 
 // RequestID returns the id of the request in ctx ("" outside a request).
 func RequestID(ctx context.Context) string {
@@ -74,7 +88,9 @@ func Observe(base *slog.Logger, face string) func(http.Handler) http.Handler {
 			start := time.Now()
 			id := newRequestID()
 			l := base.With(slog.String("request_id", id))
+			host, _, _ := net.SplitHostPort(r.RemoteAddr)
 			ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, l)
+			ctx = context.WithValue(ctx, keyClient, ClientInfo{IP: host, UserAgent: r.UserAgent()})
 			r = r.WithContext(ctx)
 			w.Header().Set("X-Request-Id", id)
 			sw := &statusWriter{ResponseWriter: w}
@@ -88,7 +104,6 @@ func Observe(base *slog.Logger, face string) func(http.Handler) http.Handler {
 						Error(sw, r, fmt.Errorf("panic: %v", p))
 					}
 				}
-				host, _, _ := net.SplitHostPort(r.RemoteAddr)
 				l.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("face", face), slog.String("method", r.Method),
 					slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Int("bytes", sw.size),
 					slog.Duration("duration", time.Since(start)), slog.String("remote_ip", host))

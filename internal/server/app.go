@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/flow"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
@@ -20,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/users"
+	"github.com/gatehouse/gatehouse/internal/webhook"
 )
 
 // App is a running Gatehouse's services, shared by serve and the CLI.
@@ -34,6 +36,8 @@ type App struct {
 	Sessions  *session.Service
 	Flow      *flow.Engine
 	Mail      *mail.CodeMailer
+	Webhooks  *webhook.Service
+	Dispatch  *webhook.Dispatcher
 	Bootstrap instance.Bootstrap
 }
 
@@ -104,12 +108,26 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 		sender = smtpSender
 	}
 	mailer := &mail.CodeMailer{Sender: sender, AppName: func() string { return mgr.Settings().ApplicationName }}
+	outbox := &webhook.Outbox{InstanceID: mgr.ID, Clock: clock}
 	us := users.New(st, hasher, clock, mgr.Settings)
+	us.SetEmitter(outbox)
 	ss := session.New(st, mgr, clock, c.Issuer)
+	ss.SetEmitter(outbox)
 	fl := flow.New(flow.Options{Store: st, Users: us, Sessions: ss, Clock: clock, Mailer: mailer,
-		Dev: c.Mode == ModeDevelopment, Settings: mgr.Settings})
+		Dev: c.Mode == ModeDevelopment, Settings: mgr.Settings, Events: outbox})
+	logger := log
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	disp := &webhook.Dispatcher{Store: st, Sealer: sealer, Clock: clock, Log: logger, AllowPrivate: c.WebhookAllowPrivate,
+		Lease: c.WebhookLease, Timeout: min(15*time.Second, c.WebhookLease/2)}
+	if c.WebhookAllowPrivate && c.Mode == ModeProduction {
+		logger.Warn("webhook endpoints may point at loopback and private addresses (--webhook-allow-private); the SSRF guard is off")
+	}
+	outbox.Notify = disp.Wake
+	wh := &webhook.Service{Store: st, Sealer: sealer, Clock: clock, AllowPrivate: c.WebhookAllowPrivate, Dispatcher: disp}
 	return &App{Config: c, Log: log, Clock: clock, Store: st, Instance: mgr, Hasher: hasher, Bootstrap: boot,
-		Users: us, Sessions: ss, Flow: fl, Mail: mailer}, nil
+		Users: us, Sessions: ss, Flow: fl, Mail: mailer, Webhooks: wh, Dispatch: disp}, nil
 }
 
 // Close releases the App's resources.

@@ -22,20 +22,24 @@ const (
 // Config is the deployment configuration (what operators set; what end users
 // experience lives in the instance settings in the database).
 type Config struct {
-	Listen         string
-	BAPIListen     string // optional separate listener serving the Backend API at /v1
-	PublicURL      string
-	DataDir        string
-	DatabaseURL    string
-	Mode           string
-	LogLevel       string
-	LogFormat      string
-	Issuer         string // iss of session tokens; default the public URL
-	SMTPURL        string // smtp://user:pass@host:587 or smtps://...; empty logs mail (development only)
-	MailFrom       string
-	EncryptionKey  string // from GATEHOUSE_ENCRYPTION_KEY only (never a flag: flags show up in ps)
-	ShutdownGrace  time.Duration
-	ReloadInterval time.Duration
+	Listen              string
+	BAPIListen          string // optional separate listener serving the Backend API at /v1
+	PublicURL           string
+	DataDir             string
+	DatabaseURL         string
+	Mode                string
+	LogLevel            string
+	LogFormat           string
+	Issuer              string // iss of session tokens; default the public URL
+	WebhookAllowPrivate bool   // let webhook endpoints be loopback/private addresses (development, tests)
+	WebhookLease        time.Duration
+	SMTPURL             string // smtp://user:pass@host:587 or smtps://...; empty logs mail (development only)
+	MailFrom            string
+	EncryptionKey       string // from GATEHOUSE_ENCRYPTION_KEY only (never a flag: flags show up in ps)
+	ShutdownGrace       time.Duration
+	ReloadInterval      time.Duration
+
+	webhookLeaseEnv string
 }
 
 // RegisterFlags defines the shared flags on fs, defaulting from GATEHOUSE_*
@@ -47,6 +51,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Issuer, "issuer", env("GATEHOUSE_ISSUER", ""), "iss claim of session tokens (env GATEHOUSE_ISSUER; default the public URL; clerk-sdk-go wants https://clerk.<domain>)")
 	fs.StringVar(&c.SMTPURL, "smtp-url", env("GATEHOUSE_SMTP_URL", ""), "smtp://user:pass@host:587 or smtps://...:465 (env GATEHOUSE_SMTP_URL; empty: mail is logged, development only)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("GATEHOUSE_MAIL_FROM", ""), "sender address of e-mails (env GATEHOUSE_MAIL_FROM)")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", env("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", "") == "true",
+		"allow webhook endpoints on loopback and private addresses (env GATEHOUSE_WEBHOOK_ALLOW_PRIVATE=true; development and tests only)")
+	c.webhookLeaseEnv = env("GATEHOUSE_WEBHOOK_LEASE", "60s")
+	fs.Func("webhook-lease", "how long a node holds a claimed webhook delivery before another node may retry it; sends time out at half of it, at most 15s (env GATEHOUSE_WEBHOOK_LEASE; default 60s)",
+		func(v string) error { c.webhookLeaseEnv = v; return nil })
 	c.RegisterStorageFlags(fs)
 	fs.StringVar(&c.Mode, "mode", env("GATEHOUSE_MODE", ModeDevelopment), "development or production (env GATEHOUSE_MODE)")
 	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (env GATEHOUSE_LOG_LEVEL)")
@@ -104,6 +113,17 @@ func (c *Config) Finish() error {
 	}
 	if c.Issuer == "" {
 		c.Issuer = c.PublicURL
+	}
+	if c.webhookLeaseEnv != "" {
+		d, err := time.ParseDuration(c.webhookLeaseEnv)
+		if err != nil || d < time.Second || d > time.Hour {
+			errs = append(errs, fmt.Errorf("--webhook-lease %q: want a duration from 1s to 1h, e.g. 60s", c.webhookLeaseEnv))
+		} else {
+			c.WebhookLease = d
+		}
+	}
+	if c.WebhookLease == 0 {
+		c.WebhookLease = 60 * time.Second
 	}
 	if c.Mode == ModeProduction && c.SMTPURL == "" {
 		errs = append(errs, errors.New("production mode needs --smtp-url (GATEHOUSE_SMTP_URL) to deliver verification codes"))

@@ -46,7 +46,7 @@ func (a *App) BAPIHandler() http.Handler {
 }
 
 func (a *App) bapi() *bapi.API {
-	return &bapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Clock: a.Clock}
+	return &bapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Webhooks: a.Webhooks, Clock: a.Clock}
 }
 
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {
@@ -90,6 +90,9 @@ func (a *App) Serve(ctx context.Context, ready func(public, bapi net.Addr)) erro
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	go a.Instance.Run(bg, a.Config.ReloadInterval, func(err error) { a.Log.Warn("instance reload failed", "error", err.Error()) })
+	dispatched := make(chan struct{})
+	go func() { defer close(dispatched); a.Dispatch.Run(bg) }()
+	defer func() { stopBG(); <-dispatched }()
 
 	errc := make(chan error, len(servers))
 	for i, s := range servers {

@@ -40,6 +40,9 @@ func (s *Service) SetStatus(ctx context.Context, id, clientID, status string) (*
 			if err := q.UpdateSession(ctx, sess); err != nil {
 				return err
 			}
+			if err := store.Emit(ctx, s.events, q, "session."+status, sess); err != nil {
+				return err
+			}
 		}
 		out = sess
 		return nil
@@ -63,6 +66,9 @@ func (s *Service) EndClientSessions(ctx context.Context, c *gatehouse.Client) er
 			if err := q.UpdateSession(ctx, x); err != nil {
 				return err
 			}
+			if err := store.Emit(ctx, s.events, q, "session.ended", x); err != nil {
+				return err
+			}
 		}
 		c.LastActiveSessionID, c.UpdatedAt = nil, now
 		return q.UpdateClient(ctx, c)
@@ -72,7 +78,20 @@ func (s *Service) EndClientSessions(ctx context.Context, c *gatehouse.Client) er
 // RevokeUserSessions revokes every active session of a user except one (""
 // for all): used on ban, password change and reset.
 func (s *Service) RevokeUserSessions(ctx context.Context, q *store.Q, userID, except string) ([]string, error) {
-	return q.EndUserSessions(ctx, userID, except, gatehouse.SessionRevoked, s.now())
+	ids, err := q.EndUserSessions(ctx, userID, except, gatehouse.SessionRevoked, s.now())
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		sess, err := q.GetSession(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := store.Emit(ctx, s.events, q, "session.revoked", sess); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
 }
 
 // Touch records activity on a client's session and makes it the active one.

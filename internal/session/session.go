@@ -27,6 +27,7 @@ const (
 
 // Service implements clients, sessions and tokens.
 type Service struct {
+	events store.Emitter
 	st     *store.Store
 	inst   *instance.Manager
 	clock  gatehouse.Clock
@@ -37,6 +38,9 @@ type Service struct {
 func New(st *store.Store, inst *instance.Manager, clock gatehouse.Clock, issuer string) *Service {
 	return &Service{st: st, inst: inst, clock: clock, issuer: issuer}
 }
+
+// SetEmitter makes the service record session events in the webhook outbox.
+func (s *Service) SetEmitter(e store.Emitter) { s.events = e }
 
 // Issuer returns the iss claim value.
 func (s *Service) Issuer() string { return s.issuer }
@@ -105,6 +109,9 @@ func (s *Service) CreateSession(ctx context.Context, q *store.Q, c *gatehouse.Cl
 		}
 	}
 	if err := q.InsertSession(ctx, sess); err != nil {
+		return nil, "", err
+	}
+	if err := store.Emit(ctx, s.events, q, "session.created", sess); err != nil {
 		return nil, "", err
 	}
 	tok, err := keys.RandomToken(32)

@@ -24,8 +24,19 @@ type querier interface {
 // Q runs queries on the reader pool or inside a transaction. Queries are
 // written with ? placeholders; rebind turns them into $n for PostgreSQL.
 type Q struct {
-	db     querier
-	engine Engine
+	db          querier
+	engine      Engine
+	afterCommit []func()
+}
+
+// AfterCommit runs fn once the transaction q belongs to has committed (never
+// on rollback). Outside a transaction it runs fn at once.
+func (q *Q) AfterCommit(fn func()) {
+	if _, inTx := q.db.(*sql.Tx); !inTx {
+		fn()
+		return
+	}
+	q.afterCommit = append(q.afterCommit, fn)
 }
 
 func (q *Q) rebind(query string) string {

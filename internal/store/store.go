@@ -172,11 +172,15 @@ func (s *Store) Tx(ctx context.Context, fn func(q *Q) error) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(&Q{db: tx, engine: s.engine}); err != nil {
+	q := &Q{db: tx, engine: s.engine}
+	if err = fn(q); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", mapErr(err))
+	}
+	for _, f := range q.afterCommit {
+		f()
 	}
 	return nil
 }

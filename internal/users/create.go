@@ -42,7 +42,7 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (*gatehouse.User, 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.st.Tx(ctx, func(q *store.Q) error { return q.InsertUser(ctx, u) }); err != nil {
+	if err := s.st.Tx(ctx, func(q *store.Q) error { return s.Insert(ctx, q, u) }); err != nil {
 		return nil, conflictError(err)
 	}
 	return u, nil
@@ -51,7 +51,10 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (*gatehouse.User, 
 // Insert stores a user built by Build inside the caller's transaction,
 // turning uniqueness conflicts into API errors.
 func (s *Service) Insert(ctx context.Context, q *store.Q, u *gatehouse.User) error {
-	return conflictError(q.InsertUser(ctx, u))
+	if err := q.InsertUser(ctx, u); err != nil {
+		return conflictError(err)
+	}
+	return store.Emit(ctx, s.events, q, "user.created", u)
 }
 
 // Build validates p and returns the user to insert (password hashed or

@@ -16,6 +16,7 @@ import (
 
 // Service implements user operations.
 type Service struct {
+	events   store.Emitter
 	st       *store.Store
 	hasher   *password.Hasher
 	clock    gatehouse.Clock
@@ -28,6 +29,9 @@ func New(st *store.Store, hasher *password.Hasher, clock gatehouse.Clock, settin
 }
 
 func (s *Service) now() int64 { return s.clock.Now().UnixMilli() }
+
+// SetEmitter makes the service record user events in the webhook outbox.
+func (s *Service) SetEmitter(e store.Emitter) { s.events = e }
 
 // Get returns one user.
 func (s *Service) Get(ctx context.Context, id string) (*gatehouse.User, error) {
@@ -73,7 +77,16 @@ func normalizeFilter(f store.UserFilter) store.UserFilter {
 
 // Delete removes a user and everything hanging off it.
 func (s *Service) Delete(ctx context.Context, id string) error {
-	err := s.st.Tx(ctx, func(q *store.Q) error { return q.DeleteUser(ctx, id) })
+	err := s.st.Tx(ctx, func(q *store.Q) error {
+		u, err := q.GetUserForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := q.DeleteUser(ctx, id); err != nil {
+			return err
+		}
+		return store.Emit(ctx, s.events, q, "user.deleted", u)
+	})
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return gatehouse.NotFound("User")
 	}
@@ -97,7 +110,7 @@ func (s *Service) mutate(ctx context.Context, id string, fn func(u *gatehouse.Us
 			return err
 		}
 		out = u
-		return nil
+		return store.Emit(ctx, s.events, q, "user.updated", u)
 	})
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return nil, gatehouse.NotFound("User")
@@ -118,8 +131,20 @@ func (s *Service) SetBanned(ctx context.Context, id string, banned bool) (*gateh
 		return u, err
 	}
 	return u, s.st.Tx(ctx, func(q *store.Q) error {
-		_, err := q.EndUserSessions(ctx, id, "", gatehouse.SessionRevoked, s.now())
-		return err
+		ids, err := q.EndUserSessions(ctx, id, "", gatehouse.SessionRevoked, s.now())
+		if err != nil {
+			return err
+		}
+		for _, sid := range ids {
+			sess, err := q.GetSession(ctx, sid)
+			if err != nil {
+				return err
+			}
+			if err := store.Emit(ctx, s.events, q, "session.revoked", sess); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -1,0 +1,140 @@
+// Package webhook delivers Gatehouse's events to subscribers: a durable
+// outbox written in the same transaction as each change, Svix-compatible
+// signatures, a dispatcher that claims due deliveries (FOR UPDATE SKIP
+// LOCKED on PostgreSQL), retries with backoff, a delivery log, replay and
+// an SSRF guard.
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/httpx"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/wire"
+)
+
+// Event types.
+const (
+	UserCreated    = "user.created"
+	UserUpdated    = "user.updated"
+	UserDeleted    = "user.deleted"
+	SessionCreated = "session.created"
+	SessionEnded   = "session.ended"
+	SessionRemoved = "session.removed"
+	SessionRevoked = "session.revoked"
+	EmailCreated   = "email.created"
+)
+
+// EventTypes lists every event Gatehouse emits.
+var EventTypes = []string{UserCreated, UserUpdated, UserDeleted, SessionCreated, SessionEnded, SessionRemoved, SessionRevoked, EmailCreated}
+
+// Email is the data of an email.created event.
+type Email struct {
+	Object           string         `json:"object"`
+	ID               string         `json:"id"`
+	Slug             string         `json:"slug"`
+	FromEmailName    string         `json:"from_email_name"`
+	ReplyToEmailName *string        `json:"reply_to_email_name"`
+	ToEmailAddress   string         `json:"to_email_address"`
+	EmailAddressID   *string        `json:"email_address_id"`
+	UserID           *string        `json:"user_id"`
+	Subject          string         `json:"subject"`
+	Body             string         `json:"body"`
+	BodyPlain        string         `json:"body_plain"`
+	Status           string         `json:"status"`
+	DeliveredByGH    bool           `json:"delivered_by_clerk"`
+	Data             map[string]any `json:"data"`
+}
+
+// Envelope is Clerk's webhook event.
+type Envelope struct {
+	Data            any             `json:"data"`
+	Object          string          `json:"object"`
+	Type            string          `json:"type"`
+	Timestamp       int64           `json:"timestamp"`
+	InstanceID      string          `json:"instance_id"`
+	EventAttributes eventAttributes `json:"event_attributes"`
+}
+
+type eventAttributes struct {
+	HTTPRequest httpRequest `json:"http_request"`
+}
+
+type httpRequest struct {
+	ClientIP  string `json:"client_ip"`
+	UserAgent string `json:"user_agent"`
+}
+
+// Outbox implements store.Emitter.
+type Outbox struct {
+	InstanceID func() string
+	Clock      gatehouse.Clock
+	Notify     func() // called after the transaction commits (wakes the dispatcher)
+}
+
+var _ store.Emitter = (*Outbox)(nil)
+
+// render turns domain objects into their wire shapes.
+func render(eventType string, data any, now int64) (any, error) {
+	switch d := data.(type) {
+	case *gatehouse.User:
+		if eventType == UserDeleted {
+			out := map[string]any{"object": "user", "id": d.ID, "deleted": true}
+			if d.ExternalID != nil {
+				out["external_id"] = *d.ExternalID
+			}
+			return out, nil
+		}
+		return wire.NewUser(d, wire.UserOptions{Private: true, Now: gatehouseTime(now)}), nil
+	case *gatehouse.Session:
+		return wire.NewSession(d, now), nil
+	case Email:
+		return d, nil
+	}
+	return nil, fmt.Errorf("webhook: cannot render %T for %s", data, eventType)
+}
+
+// Emit writes the event and one delivery per subscribed, enabled endpoint,
+// inside the caller's transaction q.
+func (o *Outbox) Emit(ctx context.Context, q *store.Q, eventType string, data any) error {
+	endpoints, err := q.ListEndpoints(ctx, true)
+	if err != nil {
+		return err
+	}
+	var targets []*store.EndpointRow
+	for _, e := range endpoints {
+		if e.Wants(eventType) {
+			targets = append(targets, e)
+		}
+	}
+	if len(targets) == 0 {
+		return nil // nobody listens: nothing to store
+	}
+	now := o.Clock.Now().UnixMilli()
+	payload, err := render(eventType, data, now)
+	if err != nil {
+		return err
+	}
+	ci := httpx.Client(ctx)
+	body, err := json.Marshal(Envelope{Data: payload, Object: "event", Type: eventType, Timestamp: now, InstanceID: o.InstanceID(),
+		EventAttributes: eventAttributes{HTTPRequest: httpRequest{ClientIP: ci.IP, UserAgent: ci.UserAgent}}})
+	if err != nil {
+		return err
+	}
+	msg := &store.MessageRow{ID: gatehouse.NewID(gatehouse.PrefixMessage), EventType: eventType, Payload: body, CreatedAt: now}
+	if err := q.InsertMessage(ctx, msg); err != nil {
+		return err
+	}
+	for _, e := range targets {
+		if err := q.InsertDelivery(ctx, gatehouse.NewID("whd_"), msg.ID, e.ID, now); err != nil {
+			return err
+		}
+	}
+	if o.Notify != nil {
+		q.AfterCommit(o.Notify)
+	}
+	return nil
+}
