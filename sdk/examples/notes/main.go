@@ -7,6 +7,12 @@
 //
 //	GATEHOUSE_URL=http://127.0.0.1:8080 GATEHOUSE_SECRET_KEY=sk_live_... \
 //	GATEHOUSE_WEBHOOK_SECRET=whsec_... go run ./examples/notes
+//
+// The webhook secret comes from registering the app's endpoint (the server
+// must run with --webhook-allow-private to deliver to a loopback app):
+//
+//	gatehouse webhooks create --webhook-allow-private --url http://127.0.0.1:3000/webhooks/gatehouse \
+//	  --event user.created --event user.updated --event user.deleted
 package main
 
 import (
