@@ -153,7 +153,9 @@ func (a *API) loadClient(next http.Handler) http.Handler {
 		} else if c, err := r.Cookie(CookieClient); err == nil {
 			st.token = c.Value
 		}
-		if st.token != "" {
+		// The refresh endpoint authenticates the client token and the
+		// session in one query of its own (see sessionToken).
+		if st.token != "" && !isTokenRefresh(r) {
 			c, err := a.Sessions.ClientByToken(r.Context(), st.token)
 			switch {
 			case errors.Is(err, session.ErrNoClient):
@@ -167,6 +169,10 @@ func (a *API) loadClient(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(&cookieWriter{ResponseWriter: w, a: a, st: st}, r.WithContext(context.WithValue(r.Context(), ctxKey{}, st)))
 	})
+}
+
+func isTokenRefresh(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v1/client/sessions/") && strings.HasSuffix(r.URL.Path, "/tokens")
 }
 
 func unavailable(err error) error {

@@ -13,12 +13,22 @@ import (
 // and a bare {object:"token", jwt} body.
 func (a *API) sessionToken(w http.ResponseWriter, r *http.Request) error {
 	st := state(r)
-	if st.client == nil {
-		return &gatehouse.Error{Status: http.StatusUnauthorized, Code: "authentication_invalid", Message: "Invalid authentication",
-			LongMessage: "No valid client was found for this request; sign in again."}
+	noClient := &gatehouse.Error{Status: http.StatusUnauthorized, Code: "authentication_invalid", Message: "Invalid authentication",
+		LongMessage: "No valid client was found for this request; sign in again."}
+	if st.token == "" {
+		return noClient
 	}
+	// loadClient skipped the client lookup: MintToken checks the client
+	// token and the session together, and only a failure pays for telling
+	// an unknown client (401) from an unknown session (404).
 	jwt, err := a.Sessions.MintToken(r.Context(), st.token, r.PathValue("id"), r.Header.Get("Origin"))
-	if errors.Is(err, session.ErrNoClient) {
+	var ge *gatehouse.Error
+	if errors.Is(err, session.ErrNoClient) || errors.As(err, &ge) && ge.Status == http.StatusNotFound {
+		if _, cerr := a.Sessions.ClientByToken(r.Context(), st.token); errors.Is(cerr, session.ErrNoClient) {
+			return noClient
+		} else if cerr != nil {
+			return unavailable(cerr)
+		}
 		return gatehouse.NotFound("Session")
 	}
 	if err != nil {

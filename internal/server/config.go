@@ -24,6 +24,7 @@ const (
 type Config struct {
 	Listen              string
 	BAPIListen          string // optional separate listener serving the Backend API at /v1
+	DebugListen         string // optional listener serving net/http/pprof (loopback only)
 	PublicURL           string
 	DataDir             string
 	DatabaseURL         string
@@ -47,6 +48,7 @@ type Config struct {
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", env("GATEHOUSE_LISTEN", "127.0.0.1:8080"), "address to serve on (env GATEHOUSE_LISTEN)")
 	fs.StringVar(&c.BAPIListen, "bapi-listen", env("GATEHOUSE_BAPI_LISTEN", ""), "optional private address serving only the Backend API at /v1 (env GATEHOUSE_BAPI_LISTEN)")
+	fs.StringVar(&c.DebugListen, "debug-listen", env("GATEHOUSE_DEBUG_LISTEN", ""), "optional loopback address serving Go's /debug/pprof profiles (env GATEHOUSE_DEBUG_LISTEN)")
 	fs.StringVar(&c.PublicURL, "public-url", env("GATEHOUSE_PUBLIC_URL", ""), "URL browsers use to reach this server; encoded in the publishable key (env GATEHOUSE_PUBLIC_URL; default http://<listen>)")
 	fs.StringVar(&c.Issuer, "issuer", env("GATEHOUSE_ISSUER", ""), "iss claim of session tokens (env GATEHOUSE_ISSUER; default the public URL; clerk-sdk-go wants https://clerk.<domain>)")
 	fs.StringVar(&c.SMTPURL, "smtp-url", env("GATEHOUSE_SMTP_URL", ""), "smtp://user:pass@host:587 or smtps://...:465 (env GATEHOUSE_SMTP_URL; empty: mail is logged, development only)")
@@ -85,6 +87,12 @@ func (c *Config) Finish() error {
 	if c.BAPIListen != "" {
 		if _, _, err := net.SplitHostPort(c.BAPIListen); err != nil {
 			errs = append(errs, fmt.Errorf("--bapi-listen %q: want host:port", c.BAPIListen))
+		}
+	}
+	if c.DebugListen != "" {
+		host, _, err := net.SplitHostPort(c.DebugListen)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			errs = append(errs, fmt.Errorf("--debug-listen %q: want a loopback host:port such as 127.0.0.1:6060 (profiles must not be public)", c.DebugListen))
 		}
 	}
 	if c.PublicURL == "" {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/bapi"
@@ -86,6 +87,23 @@ func (a *App) Serve(ctx context.Context, ready func(public, bapi net.Addr)) erro
 		servers = append(servers, newHTTPServer(a.BAPIHandler(), a.Log))
 		listeners = append(listeners, bl)
 		bapiAddr = bl.Addr()
+	}
+	if a.Config.DebugListen != "" {
+		dl, err := net.Listen("tcp", a.Config.DebugListen)
+		if err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return fmt.Errorf("listen on %s: %w", a.Config.DebugListen, err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		servers = append(servers, &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second})
+		listeners = append(listeners, dl)
 	}
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()

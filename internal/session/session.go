@@ -32,11 +32,12 @@ type Service struct {
 	inst   *instance.Manager
 	clock  gatehouse.Clock
 	issuer string
+	reuse  *reuseCache // envelope tokens (see EnvelopeToken)
 }
 
 // New returns a Service signing tokens with issuer as iss.
 func New(st *store.Store, inst *instance.Manager, clock gatehouse.Clock, issuer string) *Service {
-	return &Service{st: st, inst: inst, clock: clock, issuer: issuer}
+	return &Service{st: st, inst: inst, clock: clock, issuer: issuer, reuse: newReuseCache(50_000)}
 }
 
 // SetEmitter makes the service record session events in the webhook outbox.

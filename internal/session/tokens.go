@@ -30,7 +30,7 @@ func (s *Service) MintToken(ctx context.Context, clientToken, sessionID, azp str
 	if err != nil {
 		return "", err
 	}
-	return s.mint(ctx, &tc.Session, tc.User, azp, TokenLifetime)
+	return s.mint(ctx, &tc.Session, tc.User, azp, TokenLifetime, false)
 }
 
 // MintForSession issues a token for a session by id (Backend API), with an
@@ -50,10 +50,12 @@ func (s *Service) MintForSession(ctx context.Context, sessionID string, lifetime
 	if lifetime <= 0 {
 		lifetime = TokenLifetime
 	}
-	return s.mint(ctx, sess, u, "", lifetime)
+	return s.mint(ctx, sess, u, "", lifetime, false)
 }
 
-func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehouse.User, azp string, lifetime time.Duration) (string, error) {
+// mint signs a token for sess; reuse allows an envelope token minted within
+// EnvelopeReuse for identical claims (see EnvelopeToken).
+func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehouse.User, azp string, lifetime time.Duration, reuse bool) (string, error) {
 	now := s.clock.Now()
 	nowMS := now.UnixMilli()
 	if st := sess.EffectiveStatus(nowMS); st != gatehouse.SessionActive {
@@ -61,10 +63,6 @@ func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehous
 	}
 	if u.Banned {
 		return "", errSessionInactive("revoked (user banned)")
-	}
-	jti, err := keys.RandomToken(10)
-	if err != nil {
-		return "", err
 	}
 	claims := map[string]any{}
 	if tmpl := s.inst.Settings().SessionClaims; len(tmpl) > 0 {
@@ -85,22 +83,43 @@ func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehous
 	if azp != "" {
 		claims["azp"] = azp
 	}
-	claims["iat"] = now.Unix()
-	claims["nbf"] = now.Add(-ClockSkew).Unix()
-	claims["exp"] = now.Add(lifetime).Unix()
-	claims["jti"] = jti
 	claims["v"] = 2
 	claims["sts"] = "active"
 	claims["fva"] = []int{ageMinutes(sess.Factor1At, nowMS), ageMinutes(sess.Factor2At, nowMS)}
 	signer, _ := s.inst.Signer()
+	var sum [32]byte
+	key := sess.ID + "\x00" + azp
+	if reuse && lifetime == TokenLifetime {
+		sum = claimsSum(claims, signer.KID())
+		if tok, ok := s.reuse.get(key, sum, now); ok {
+			s.touchIfDue(ctx, sess, nowMS)
+			return tok, nil
+		}
+	}
+	jti, err := keys.RandomToken(10)
+	if err != nil {
+		return "", err
+	}
+	claims["iat"] = now.Unix()
+	claims["nbf"] = now.Add(-ClockSkew).Unix()
+	claims["exp"] = now.Add(lifetime).Unix()
+	claims["jti"] = jti
 	tok, err := signer.Sign(claims)
 	if err != nil {
 		return "", err
 	}
+	if reuse && lifetime == TokenLifetime {
+		s.reuse.put(key, sum, tok, now)
+	}
+	s.touchIfDue(ctx, sess, nowMS)
+	return tok, nil
+}
+
+// touchIfDue records activity at most once per ActivityGranularity.
+func (s *Service) touchIfDue(ctx context.Context, sess *gatehouse.Session, nowMS int64) {
 	if nowMS-sess.LastActiveAt > ActivityGranularity.Milliseconds() {
 		s.touch(ctx, sess, nowMS)
 	}
-	return tok, nil
 }
 
 // touch records activity; a failure only delays the next touch.

@@ -26,6 +26,7 @@ type querier interface {
 type Q struct {
 	db          querier
 	engine      Engine
+	cache       *stmtCache // nil: no statement caching (PostgreSQL)
 	afterCommit []func()
 }
 
@@ -59,16 +60,27 @@ func (q *Q) rebind(query string) string {
 }
 
 func (q *Q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := q.stmt(ctx, query); st != nil {
+		res, err := st.ExecContext(ctx, args...)
+		return res, mapErr(err)
+	}
 	res, err := q.db.ExecContext(ctx, q.rebind(query), args...)
 	return res, mapErr(err)
 }
 
 func (q *Q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := q.stmt(ctx, query); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, mapErr(err)
+	}
 	rows, err := q.db.QueryContext(ctx, q.rebind(query), args...)
 	return rows, mapErr(err)
 }
 
 func (q *Q) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := q.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return q.db.QueryRowContext(ctx, q.rebind(query), args...)
 }
 

@@ -70,6 +70,7 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 	}
 	var res MigrateResult
 	err = s.Tx(ctx, func(q *Q) error {
+		q = &Q{db: q.db, engine: q.engine} // scripts hold several statements: never prepare them
 		if s.engine == Postgres {
 			if err := q.AdvisoryLock(ctx, 7318000001); err != nil {
 				return fmt.Errorf("take migration lock: %w", err)

@@ -38,6 +38,8 @@ type Store struct {
 	w      *sql.DB
 	r      *sql.DB
 	dsn    string // for messages; never contains a password
+	// prepared statements on SQLite (nil on PostgreSQL)
+	rc, wc *stmtCache
 }
 
 // Options configure Open.
@@ -100,7 +102,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	n := max(runtime.NumCPU()*2, 4)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &Store{engine: SQLite, w: w, r: r, dsn: "sqlite:" + path}, nil
+	return &Store{engine: SQLite, w: w, r: r, dsn: "sqlite:" + path, rc: newStmtCache(r), wc: newStmtCache(w)}, nil
 }
 
 func openPostgres(ctx context.Context, u string) (*Store, error) {
@@ -146,6 +148,8 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes every connection.
 func (s *Store) Close() error {
+	s.rc.close()
+	s.wc.close()
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -154,7 +158,7 @@ func (s *Store) Close() error {
 }
 
 // Q returns a query handle on the reader pool.
-func (s *Store) Q() *Q { return &Q{db: s.r, engine: s.engine} }
+func (s *Store) Q() *Q { return &Q{db: s.r, engine: s.engine, cache: s.rc} }
 
 // Tx runs fn in a write transaction and commits if fn returns nil; any error
 // (or panic) rolls everything back, so nothing is ever half-written.
@@ -172,12 +176,15 @@ func (s *Store) Tx(ctx context.Context, fn func(q *Q) error) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	q := &Q{db: tx, engine: s.engine}
+	q := &Q{db: tx, engine: s.engine, cache: s.wc}
 	if err = fn(q); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", mapErr(err))
+	}
+	if s.wc.hasPending() {
+		s.wc.preparePending(ctx)
 	}
 	for _, f := range q.afterCommit {
 		f()
