@@ -24,8 +24,8 @@ func TestReuseCacheWindowClaimsAndBound(t *testing.T) {
 		claims map[string]any
 		kid    string
 	}{
-		{map[string]any{"sub": "user_1", "sid": "sess_1", "fva": []int{1, -1}}, "ins_key1"},                   // factor age moved
-		{map[string]any{"sub": "user_1", "sid": "sess_1", "fva": []int{0, -1}}, "ins_key2"},                   // key rotated
+		{map[string]any{"sub": "user_1", "sid": "sess_1", "fva": []int{1, -1}}, "ins_key1"},                  // factor age moved
+		{map[string]any{"sub": "user_1", "sid": "sess_1", "fva": []int{0, -1}}, "ins_key2"},                  // key rotated
 		{map[string]any{"sub": "user_1", "sid": "sess_1", "fva": []int{0, -1}, "role": "admin"}, "ins_key1"}, // metadata claim
 	} {
 		if _, ok := c.get("sess_1\x00", claimsSum(other.claims, other.kid), t0); ok {
