@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -111,5 +112,27 @@ func TestStmtCacheConcurrentAndBounded(t *testing.T) {
 		if n > c.max {
 			t.Fatalf("cache holds %d statements, bound %d", n, c.max)
 		}
+	}
+}
+
+// A transaction whose context ends before commit is rolled back and reports
+// the cancellation (the HTTP layer then logs no internal error).
+func TestTxCanceledBeforeCommit(t *testing.T) {
+	s := openTestSQLite(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	err := s.Tx(ctx, func(q *Q) error {
+		if _, err := q.exec(ctx, "CREATE TABLE canceled_probe (x INTEGER)"); err != nil {
+			return err
+		}
+		cancel()
+		time.Sleep(50 * time.Millisecond) // database/sql rolls back on cancel
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
+	var n int
+	if err := s.Q().queryRow(context.Background(), "SELECT COUNT(*) FROM sqlite_master WHERE name = 'canceled_probe'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the canceled transaction left its table behind: n=%d err=%v", n, err)
 	}
 }

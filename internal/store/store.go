@@ -181,6 +181,11 @@ func (s *Store) Tx(ctx context.Context, fn func(q *Q) error) (err error) {
 		return err
 	}
 	if err = tx.Commit(); err != nil {
+		if cerr := ctx.Err(); cerr != nil && errors.Is(err, sql.ErrTxDone) {
+			// The caller went away and database/sql rolled the transaction
+			// back: report the cancellation, not an internal error.
+			return fmt.Errorf("commit: %w", cerr)
+		}
 		return fmt.Errorf("commit: %w", mapErr(err))
 	}
 	if s.wc.hasPending() {
