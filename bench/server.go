@@ -90,7 +90,10 @@ func startServer(bin, dataDir, dbURL, debugListen string) (*server, error) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	args := []string{"serve", "--listen", addr, "--data-dir", dataDir, "--log-level", "warn", "--log-format", "text", "--webhook-allow-private"}
+	// Rate limits off: one loopback client drives thousands of sign-ins a
+	// minute, which Clerk's per-IP limits would (rightly) refuse.
+	args := []string{"serve", "--listen", addr, "--data-dir", dataDir, "--log-level", "warn", "--log-format", "text", "--webhook-allow-private",
+		"--rate-limits", "off"}
 	if dbURL != "" {
 		args = append(args, "--database-url", dbURL)
 	}

@@ -44,13 +44,24 @@ func Each(t *testing.T, body func(t *testing.T, s *Server)) {
 	t.Run("postgres", func(t *testing.T) { body(t, Start(t, Postgres)) })
 }
 
-// Start boots a server on a fresh database of the given engine.
+// Start boots a server on a fresh database of the given engine, with rate
+// limits off (tests drive many flows from one loopback address; the
+// rate-limit tests turn them on with StartConfig).
 func Start(t testing.TB, e Engine) *Server {
 	t.Helper()
+	return StartConfig(t, e, nil)
+}
+
+// StartConfig is Start with a hook to adjust the configuration first.
+func StartConfig(t testing.TB, e Engine, mut func(*server.Config)) *Server {
+	t.Helper()
 	cfg := server.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Mode: server.ModeDevelopment,
-		LogLevel: "error", LogFormat: "text", WebhookAllowPrivate: true}
+		LogLevel: "error", LogFormat: "text", WebhookAllowPrivate: true, RateLimits: "off"}
 	if e == Postgres {
 		cfg.DatabaseURL = storetest.PostgresURL(t)
+	}
+	if mut != nil {
+		mut(&cfg)
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	cfg.PublicURL = "http://" + ts.Listener.Addr().String()

@@ -17,6 +17,8 @@ type Browser struct {
 	t      testing.TB
 	Client *http.Client
 	Origin string
+	Base   string      // server URL to call; empty: the server the browser came from
+	Header http.Header // extra headers on every request
 }
 
 // NewBrowser returns a Browser with an empty cookie jar whose Origin is the
@@ -45,7 +47,11 @@ func (b *Browser) Call(method, path string, form url.Values) *Response {
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequest(m, b.s.URL+path, body)
+	base := b.Base
+	if base == "" {
+		base = b.s.URL
+	}
+	req, err := http.NewRequest(m, base+path, body)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -54,6 +60,9 @@ func (b *Browser) Call(method, path string, form url.Values) *Response {
 	}
 	if b.Origin != "" {
 		req.Header.Set("Origin", b.Origin)
+	}
+	for k, v := range b.Header {
+		req.Header[k] = v
 	}
 	resp, err := b.Client.Do(req)
 	if err != nil {

@@ -5,6 +5,7 @@ package bapi
 
 import (
 	"errors"
+	"github.com/gatehouse/gatehouse/internal/ratelimit"
 	"net/http"
 	"strings"
 
@@ -25,6 +26,7 @@ type API struct {
 	Users    *users.Service
 	Webhooks *webhook.Service
 	Clock    gatehouse.Clock
+	Limits   *ratelimit.Policy // nil: no rate limits
 }
 
 // Handler returns the Backend API mux, rooted at "/" (mount it under
@@ -79,6 +81,9 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 			httpx.Logger(r.Context()).Error("secret key check failed", "error", err.Error())
 			httpx.Error(w, r, &gatehouse.Error{Status: http.StatusServiceUnavailable, Code: gatehouse.CodeServiceUnavailable,
 				Message: "service unavailable", LongMessage: "The request could not be authenticated right now. Please retry."})
+			return
+		}
+		if !a.Limits.Allow(w, r, ratelimit.BackendAPI, ratelimit.BackendKey(strings.TrimSpace(token))) {
 			return
 		}
 		next.ServeHTTP(w, r)

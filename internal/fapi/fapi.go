@@ -9,6 +9,7 @@ package fapi
 import (
 	"context"
 	"errors"
+	"github.com/gatehouse/gatehouse/internal/ratelimit"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -41,6 +42,7 @@ type API struct {
 	Clock     gatehouse.Clock
 	PublicURL string // scheme://host of this server
 	Dev       bool
+	Limits    *ratelimit.Policy // nil: no rate limits
 }
 
 func (a *API) secure() bool { return strings.HasPrefix(a.PublicURL, "https://") }
@@ -121,7 +123,7 @@ func (a *API) Handler() http.Handler {
 	h("POST /v1/me/sessions/{id}/revoke", a.revokeMySession)
 	h("GET /.well-known/jwks.json", a.jwks)
 	h("GET /.well-known/openid-configuration", a.openidConfiguration)
-	return a.cors(a.methodOverride(a.loadClient(httpx.JSONMux(mux))))
+	return a.cors(a.methodOverride(a.Limits.Frontend(a.loadClient(httpx.JSONMux(mux)))))
 }
 
 // methodOverride honours clerk-js's POST ?_method=DELETE|PATCH|PUT.

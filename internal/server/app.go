@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gatehouse/gatehouse/internal/ratelimit"
 	"io"
 	"log/slog"
 	"os"
@@ -39,6 +40,8 @@ type App struct {
 	Webhooks  *webhook.Service
 	Dispatch  *webhook.Dispatcher
 	Bootstrap instance.Bootstrap
+	Limits    *ratelimit.Policy // nil when --rate-limits off
+	redis     *ratelimit.Redis
 }
 
 // NewLogger builds the slog logger the config asks for.
@@ -126,12 +129,30 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 	}
 	outbox.Notify = disp.Wake
 	wh := &webhook.Service{Store: st, Sealer: sealer, Clock: clock, AllowPrivate: c.WebhookAllowPrivate, Dispatcher: disp}
-	return &App{Config: c, Log: log, Clock: clock, Store: st, Instance: mgr, Hasher: hasher, Bootstrap: boot,
-		Users: us, Sessions: ss, Flow: fl, Mail: mailer, Webhooks: wh, Dispatch: disp}, nil
+	app := &App{Config: c, Log: log, Clock: clock, Store: st, Instance: mgr, Hasher: hasher, Bootstrap: boot,
+		Users: us, Sessions: ss, Flow: fl, Mail: mailer, Webhooks: wh, Dispatch: disp}
+	if c.RateLimits != "off" {
+		app.Limits = &ratelimit.Policy{Limiter: ratelimit.NewMemory(), Trusted: c.TrustedProxies, Log: logger}
+		if c.RedisURL != "" {
+			rl, err := ratelimit.NewRedis(ctx, c.RedisURL)
+			if err != nil {
+				return nil, fmt.Errorf("--redis-url: %w", err)
+			}
+			app.redis, app.Limits.Limiter = rl, rl
+		}
+	} else if c.Mode == ModeProduction {
+		logger.Warn("rate limits are off (--rate-limits off): sign-in and sign-up are open to brute force")
+	}
+	return app, nil
 }
 
 // Close releases the App's resources.
-func (a *App) Close() error { return a.Store.Close() }
+func (a *App) Close() error {
+	if a.redis != nil {
+		a.redis.Close()
+	}
+	return a.Store.Close()
+}
 
 // encryptionKey returns the deployment encryption key: from the environment,
 // or in development mode from <data-dir>/encryption.key (created if absent).

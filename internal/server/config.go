@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -39,8 +40,12 @@ type Config struct {
 	EncryptionKey       string // from GATEHOUSE_ENCRYPTION_KEY only (never a flag: flags show up in ps)
 	ShutdownGrace       time.Duration
 	ReloadInterval      time.Duration
+	RateLimits          string         // "on" (default) or "off"
+	RedisURL            string         // shared rate-limit counters; empty: in memory, per node
+	TrustedProxies      []netip.Prefix // peers whose X-Forwarded-For is believed
 
-	webhookLeaseEnv string
+	webhookLeaseEnv    string
+	trustedProxiesText string
 }
 
 // RegisterFlags defines the shared flags on fs, defaulting from GATEHOUSE_*
@@ -55,6 +60,12 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MailFrom, "mail-from", env("GATEHOUSE_MAIL_FROM", ""), "sender address of e-mails (env GATEHOUSE_MAIL_FROM)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", env("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", "") == "true",
 		"allow webhook endpoints on loopback and private addresses (env GATEHOUSE_WEBHOOK_ALLOW_PRIVATE=true; development and tests only)")
+	fs.StringVar(&c.RateLimits, "rate-limits", env("GATEHOUSE_RATE_LIMITS", "on"),
+		"on: Clerk's published limits per client IP and per secret key; off: none (benchmarks, tests) (env GATEHOUSE_RATE_LIMITS)")
+	fs.StringVar(&c.RedisURL, "redis-url", env("GATEHOUSE_REDIS_URL", ""),
+		"redis://host:6379/0: rate-limit counters shared by every node (env GATEHOUSE_REDIS_URL; empty: in memory per node)")
+	fs.StringVar(&c.trustedProxiesText, "trusted-proxies", env("GATEHOUSE_TRUSTED_PROXIES", ""),
+		"comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client (env GATEHOUSE_TRUSTED_PROXIES; empty: the TCP peer is the client)")
 	c.webhookLeaseEnv = env("GATEHOUSE_WEBHOOK_LEASE", "60s")
 	fs.Func("webhook-lease", "how long a node holds a claimed webhook delivery before another node may retry it; sends time out at half of it, at most 15s (env GATEHOUSE_WEBHOOK_LEASE; default 60s)",
 		func(v string) error { c.webhookLeaseEnv = v; return nil })
@@ -93,6 +104,35 @@ func (c *Config) Finish() error {
 		host, _, err := net.SplitHostPort(c.DebugListen)
 		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
 			errs = append(errs, fmt.Errorf("--debug-listen %q: want a loopback host:port such as 127.0.0.1:6060 (profiles must not be public)", c.DebugListen))
+		}
+	}
+	switch c.RateLimits {
+	case "", "on":
+		c.RateLimits = "on"
+	case "off":
+	default:
+		errs = append(errs, fmt.Errorf("--rate-limits %q: want on or off", c.RateLimits))
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		errs = append(errs, fmt.Errorf("--redis-url: want redis://host:6379/0 or rediss://..."))
+	}
+	if c.trustedProxiesText != "" {
+		c.TrustedProxies = nil
+		for _, f := range strings.Split(c.trustedProxiesText, ",") {
+			f = strings.TrimSpace(f)
+			if f == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				a, aerr := netip.ParseAddr(f)
+				if aerr != nil {
+					errs = append(errs, fmt.Errorf("--trusted-proxies: %q is not an IP or CIDR", f))
+					continue
+				}
+				p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 		}
 	}
 	if c.PublicURL == "" {

@@ -24,7 +24,7 @@ func (a *App) Handler() http.Handler {
 		mux.Handle("/api/v1/", http.StripPrefix("/api/v1", a.bapi().Handler()))
 	}
 	front := (&fapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Flow: a.Flow,
-		Clock: a.Clock, PublicURL: a.Config.PublicURL, Dev: a.Config.Mode == ModeDevelopment}).Handler()
+		Clock: a.Clock, PublicURL: a.Config.PublicURL, Dev: a.Config.Mode == ModeDevelopment, Limits: a.Limits}).Handler()
 	mux.Handle("/v1/", front)
 	mux.Handle("/.well-known/", front)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -47,7 +47,7 @@ func (a *App) BAPIHandler() http.Handler {
 }
 
 func (a *App) bapi() *bapi.API {
-	return &bapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Webhooks: a.Webhooks, Clock: a.Clock}
+	return &bapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Webhooks: a.Webhooks, Clock: a.Clock, Limits: a.Limits}
 }
 
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {

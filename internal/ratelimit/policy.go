@@ -1,0 +1,109 @@
+package ratelimit
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/httpx"
+)
+
+// Clerk's published limits (clerk.com/docs, "Rate limits").
+var (
+	SignInCreate  = Rule{Name: "sign_in_create", Limit: 5, Window: 10 * time.Second}
+	SignUpCreate  = Rule{Name: "sign_up_create", Limit: 5, Window: 10 * time.Second}
+	SignInAttempt = Rule{Name: "sign_in_attempt", Limit: 3, Window: 10 * time.Second}
+	SignUpAttempt = Rule{Name: "sign_up_attempt", Limit: 3, Window: 10 * time.Second}
+	BackendAPI    = Rule{Name: "bapi", Limit: 1000, Window: 10 * time.Second}
+)
+
+// Policy applies the rules to HTTP requests. A nil *Policy limits nothing.
+type Policy struct {
+	Limiter Limiter
+	Trusted []netip.Prefix // proxies whose X-Forwarded-For is believed
+	Log     *slog.Logger
+}
+
+// FrontendRule returns the rule for a Frontend API request (method already
+// resolved from ?_method=), or false when the route is not limited.
+func FrontendRule(method, path string) (Rule, bool) {
+	if method != http.MethodPost {
+		return Rule{}, false
+	}
+	switch path {
+	case "/v1/client/sign_ins":
+		return SignInCreate, true
+	case "/v1/client/sign_ups":
+		return SignUpCreate, true
+	}
+	rest, ok := strings.CutPrefix(path, "/v1/client/sign_ins/")
+	if ok {
+		if _, action, ok := strings.Cut(rest, "/"); ok {
+			switch action {
+			case "attempt_first_factor", "attempt_second_factor", "reset_password":
+				return SignInAttempt, true
+			}
+		}
+	}
+	if rest, ok := strings.CutPrefix(path, "/v1/client/sign_ups/"); ok {
+		if _, action, ok := strings.Cut(rest, "/"); ok && action == "attempt_verification" {
+			return SignUpAttempt, true
+		}
+	}
+	return Rule{}, false
+}
+
+// Frontend limits the Frontend API's sign-in and sign-up routes per client
+// IP. Mount it after method overriding and inside CORS, so a browser can
+// read the 429.
+func (p *Policy) Frontend(next http.Handler) http.Handler {
+	if p == nil || p.Limiter == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rule, ok := FrontendRule(r.Method, r.URL.Path); ok && !p.Allow(w, r, rule, httpx.RateKey(httpx.ClientIP(r, p.Trusted))) {
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// BackendKey is the Backend API rate-limit key for an authenticated secret
+// key (a digest: the key itself never reaches the counter store).
+func BackendKey(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:12])
+}
+
+// Allow checks rule for key; when the request may not proceed it writes the
+// answer (429 with Retry-After, or 503 when the limiter cannot decide:
+// failing closed) and returns false.
+func (p *Policy) Allow(w http.ResponseWriter, r *http.Request, rule Rule, key string) bool {
+	if p == nil || p.Limiter == nil {
+		return true
+	}
+	d, err := p.Limiter.Allow(r.Context(), rule, key)
+	if err != nil {
+		if p.Log != nil {
+			p.Log.Error("rate limiter unavailable: refusing the request", "rule", rule.Name, "error", err.Error())
+		}
+		httpx.Error(w, r, &gatehouse.Error{Status: http.StatusServiceUnavailable, Code: gatehouse.CodeServiceUnavailable,
+			Message: "service unavailable", LongMessage: "The request could not be checked against rate limits right now. Please retry.",
+			Meta: map[string]any{"cause": "rate_limiter"}})
+		return false
+	}
+	if d.Allowed {
+		return true
+	}
+	secs := RetryAfterSeconds(d.RetryAfter)
+	httpx.Error(w, r, &gatehouse.Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", Message: "Too many requests",
+		LongMessage: "Too many requests. Retry in " + strconv.Itoa(secs) + " seconds.",
+		Meta:        map[string]any{"retry_after_seconds": secs, "limit": rule.Limit, "window_seconds": int(rule.Window / time.Second)}})
+	return false
+}
