@@ -180,7 +180,7 @@ func (e *Engine) ResetPassword(ctx context.Context, c *gatehouse.Client, id, new
 	if err != nil {
 		return nil, err
 	}
-	if err := e.users.CheckPassword(newPassword, false); err != nil {
+	if err := e.users.CheckPassword(ctx, newPassword, false); err != nil {
 		return nil, err
 	}
 	digest, err := e.users.Hasher().Hash(ctx, newPassword)

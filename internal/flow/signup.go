@@ -166,7 +166,7 @@ func (e *Engine) applySignUp(ctx context.Context, su *SignUp, p SignUpParams) er
 		su.UnsafeMetadata = p.UnsafeMetadata
 	}
 	if p.Password != nil {
-		if err := e.users.CheckPassword(*p.Password, false); err != nil {
+		if err := e.users.CheckPassword(ctx, *p.Password, false); err != nil {
 			return err
 		}
 		d, err := e.users.Hasher().Hash(ctx, *p.Password)

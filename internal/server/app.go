@@ -113,6 +113,14 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 	mailer := &mail.CodeMailer{Sender: sender, AppName: func() string { return mgr.Settings().ApplicationName }}
 	outbox := &webhook.Outbox{InstanceID: mgr.ID, Clock: clock}
 	us := users.New(st, hasher, clock, mgr.Settings)
+	if c.HIBP {
+		us.Pwned = &password.Pwned{RangeURL: c.HIBPURL}
+		us.OnPwnedError = func(err error) {
+			if log != nil {
+				log.Warn("breached-password check unavailable; accepting the password (the common-password list still applied)", "error", err.Error())
+			}
+		}
+	}
 	us.SetEmitter(outbox)
 	ss := session.New(st, mgr, clock, c.Issuer)
 	ss.SetEmitter(outbox)

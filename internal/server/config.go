@@ -43,6 +43,8 @@ type Config struct {
 	RateLimits          string         // "on" (default) or "off"
 	RedisURL            string         // shared rate-limit counters; empty: in memory, per node
 	TrustedProxies      []netip.Prefix // peers whose X-Forwarded-For is believed
+	HIBP                bool           // check new passwords against Have I Been Pwned (k-anonymity)
+	HIBPURL             string         // range API base URL
 
 	webhookLeaseEnv    string
 	trustedProxiesText string
@@ -66,6 +68,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		"redis://host:6379/0: rate-limit counters shared by every node (env GATEHOUSE_REDIS_URL; empty: in memory per node)")
 	fs.StringVar(&c.trustedProxiesText, "trusted-proxies", env("GATEHOUSE_TRUSTED_PROXIES", ""),
 		"comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client (env GATEHOUSE_TRUSTED_PROXIES; empty: the TCP peer is the client)")
+	fs.BoolVar(&c.HIBP, "hibp", env("GATEHOUSE_HIBP", "") == "true",
+		"also refuse new passwords found in Have I Been Pwned's breach corpus; only a 5-hex-digit SHA-1 prefix leaves the server (env GATEHOUSE_HIBP=true)")
+	fs.StringVar(&c.HIBPURL, "hibp-url", env("GATEHOUSE_HIBP_URL", "https://api.pwnedpasswords.com/range/"),
+		"Pwned Passwords range API base URL, for a mirror (env GATEHOUSE_HIBP_URL)")
 	c.webhookLeaseEnv = env("GATEHOUSE_WEBHOOK_LEASE", "60s")
 	fs.Func("webhook-lease", "how long a node holds a claimed webhook delivery before another node may retry it; sends time out at half of it, at most 15s (env GATEHOUSE_WEBHOOK_LEASE; default 60s)",
 		func(v string) error { c.webhookLeaseEnv = v; return nil })
@@ -115,6 +121,11 @@ func (c *Config) Finish() error {
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
 		errs = append(errs, fmt.Errorf("--redis-url: want redis://host:6379/0 or rediss://..."))
+	}
+	if c.HIBP {
+		if u, err := url.Parse(c.HIBPURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--hibp-url %q: want an http(s) URL", c.HIBPURL))
+		}
 	}
 	if c.trustedProxiesText != "" {
 		c.TrustedProxies = nil

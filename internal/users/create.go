@@ -187,7 +187,7 @@ func (s *Service) passwordFromParams(ctx context.Context, plain, digest, hasher 
 			Message: "password and password_digest are mutually exclusive", LongMessage: "Supply either password or password_digest, not both.",
 			Meta: map[string]any{"param_name": "password_digest"}}
 	case plain != nil:
-		if err := s.CheckPassword(*plain, skipChecks); err != nil {
+		if err := s.CheckPassword(ctx, *plain, skipChecks); err != nil {
 			return "", err
 		}
 		return s.hasher.Hash(ctx, *plain)
@@ -216,7 +216,7 @@ func (s *Service) passwordFromParams(ctx context.Context, plain, digest, hasher 
 // CheckPassword applies the instance password policy. skipChecks (BAPI's
 // skip_password_checks) skips the common-password check only; length limits
 // always apply.
-func (s *Service) CheckPassword(pw string, skipChecks bool) error {
+func (s *Service) CheckPassword(ctx context.Context, pw string, skipChecks bool) error {
 	minLen, maxLen := s.settings().PasswordBounds()
 	switch err := password.ValidatePolicy(pw, minLen, maxLen); {
 	case errors.Is(err, password.ErrTooShort):
@@ -230,6 +230,29 @@ func (s *Service) CheckPassword(pw string, skipChecks bool) error {
 	case err != nil:
 		return gatehouse.ParamInvalid("password", err.Error())
 	}
-	_ = skipChecks // the common/breached-password check arrives with the abuse-protection work
+	if skipChecks {
+		return nil
+	}
+	if password.IsCommon(pw) {
+		return errPwned("common")
+	}
+	if s.Pwned != nil {
+		hit, err := s.Pwned.Breached(ctx, pw)
+		switch {
+		case err != nil:
+			if s.OnPwnedError != nil {
+				s.OnPwnedError(err)
+			}
+		case hit:
+			return errPwned("breach")
+		}
+	}
 	return nil
+}
+
+func errPwned(source string) *gatehouse.Error {
+	return &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: gatehouse.CodePasswordPwned,
+		Message: "This password is too common or has appeared in a data breach.",
+		LongMessage: "This password is too common or has appeared in a data breach, so attackers try it first. Please choose a different one.",
+		Meta: map[string]any{"param_name": "password", "source": source}}
 }

@@ -21,6 +21,14 @@ type Service struct {
 	hasher   *password.Hasher
 	clock    gatehouse.Clock
 	settings func() gatehouse.Settings
+
+	// Pwned, when set, checks new passwords against a breach corpus
+	// (k-anonymity range API); nil: only the bundled common-password list.
+	Pwned *password.Pwned
+	// OnPwnedError is told when the breach check could not answer (the
+	// password is then accepted: an outage of a third-party service must not
+	// stop sign-ups; the bundled list still applies).
+	OnPwnedError func(error)
 }
 
 // New returns a Service. settings returns the current instance settings.
