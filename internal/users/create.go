@@ -252,7 +252,7 @@ func (s *Service) CheckPassword(ctx context.Context, pw string, skipChecks bool)
 
 func errPwned(source string) *gatehouse.Error {
 	return &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: gatehouse.CodePasswordPwned,
-		Message: "This password is too common or has appeared in a data breach.",
+		Message:     "This password is too common or has appeared in a data breach.",
 		LongMessage: "This password is too common or has appeared in a data breach, so attackers try it first. Please choose a different one.",
-		Meta: map[string]any{"param_name": "password", "source": source}}
+		Meta:        map[string]any{"param_name": "password", "source": source}}
 }
