@@ -44,6 +44,7 @@ type updateInstanceBody struct {
 	ApplicationName          *string        `json:"application_name"`
 	SessionClaims            map[string]any `json:"session_claims"`
 	MultiSession             *bool          `json:"multi_session"`
+	EnumerationProtection    *bool          `json:"enumeration_protection"`
 	SessionLifetimeSeconds   *int           `json:"session_lifetime_seconds"`
 	InactivityTimeoutSeconds *int           `json:"inactivity_timeout_seconds"`
 	PasswordMinLength        *int           `json:"password_min_length"`
@@ -82,6 +83,9 @@ func (a *API) updateInstance(w http.ResponseWriter, r *http.Request) error {
 	}
 	if b.MultiSession != nil {
 		s.MultiSession = *b.MultiSession
+	}
+	if b.EnumerationProtection != nil {
+		s.AllowEnumeration = !*b.EnumerationProtection
 	}
 	for _, f := range []struct {
 		name     string

@@ -164,7 +164,6 @@ func TestFAPIBadInputNever500(t *testing.T) {
 		status       int
 		code         string
 	}{
-		{"POST", "/v1/client/sign_ins", map[string]string{"identifier": "nobody@example.com"}, 422, "form_identifier_not_found"},
 		{"POST", "/v1/client/sign_ups", map[string]string{"email_address": "not-an-email"}, 422, "form_param_format_invalid"},
 		{"POST", "/v1/client/sign_ups", map[string]string{"email_address": "a@b.test", "password": "short"}, 422, "form_password_length_too_short"},
 		{"POST", "/v1/client/sign_ups", map[string]string{"unsafe_metadata": "[1,2"}, 422, "form_param_format_invalid"},

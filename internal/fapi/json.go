@@ -134,7 +134,20 @@ func newSignInJSON(si *flow.SignIn) *signInJSON {
 	if si.CreatedSessionID != "" {
 		out.CreatedSessionID = &si.CreatedSessionID
 	}
-	if u := si.User; u != nil && si.Status != flow.NeedsIdentifier {
+	if u := si.User; u != nil && si.Protected && si.Status == flow.NeedsFirstFactor {
+		// Enumeration protection: the same shape whether or not the
+		// identifier has an account (phantom or real), and nothing about
+		// the account beyond what the visitor typed.
+		out.SupportedFirstFactors = []factorJSON{{Strategy: flow.StrategyPassword}}
+		for _, e := range u.EmailAddresses {
+			if strings.EqualFold(e.Value, si.Identifier) {
+				p := true
+				for _, st := range []string{flow.StrategyEmailCode, flow.StrategyResetEmailCode} {
+					out.SupportedFirstFactors = append(out.SupportedFirstFactors, factorJSON{Strategy: st, SafeIdentifier: si.Identifier, EmailAddressID: e.ID, Primary: &p})
+				}
+			}
+		}
+	} else if u := si.User; u != nil && si.Status != flow.NeedsIdentifier {
 		out.UserData = &publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: u.ImageURL, HasImage: u.ImageURL != ""}
 		out.SupportedFirstFactors = []factorJSON{}
 		if u.PasswordEnabled() {

@@ -73,7 +73,12 @@ func (e *Engine) PrepareFirstFactor(ctx context.Context, c *gatehouse.Client, id
 	if !ok {
 		return nil, formErr(422, gatehouse.CodeParamFormatInvalid, "email_address_id does not belong to this account.", "email_address_id")
 	}
-	exp, err := e.issueCode(ctx, si.ID, purpose, email.ID, email.Value, u.ID, email.ID)
+	var exp int64
+	if si.Phantom {
+		exp, err = e.issuePhantomCode(ctx, si.ID, purpose, email.ID)
+	} else {
+		exp, err = e.issueCode(ctx, si.ID, purpose, email.ID, email.Value, u.ID, email.ID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +108,19 @@ func (e *Engine) AttemptFirstFactor(ctx context.Context, c *gatehouse.Client, id
 		}
 		if p.Password == "" {
 			return nil, gatehouse.ParamMissing("password")
+		}
+		if si.Phantom || (si.Protected && !u.PasswordEnabled()) {
+			// No account, or one without a password: the same argon2id work
+			// and the same answer as a wrong password.
+			if err := e.users.Hasher().VerifyDummy(ctx, p.Password); err != nil {
+				return nil, err
+			}
+			if !si.Phantom {
+				if err := e.recordFailure(ctx, u.ID); err != nil {
+					return nil, err
+				}
+			}
+			return nil, errPasswordIncorrect()
 		}
 		if !u.PasswordEnabled() {
 			return nil, errStrategy(StrategyPassword)
@@ -153,7 +171,15 @@ func (e *Engine) AttemptFirstFactor(ctx context.Context, c *gatehouse.Client, id
 			purpose = PurposeReset
 		}
 		si.FirstFactor.Attempts++
-		if _, err := e.redeemCode(ctx, si.ID, purpose, p.Code); err != nil {
+		_, err := e.redeemCode(ctx, si.ID, purpose, p.Code)
+		if err == nil && si.Phantom {
+			err = errWrongCode // a phantom's code is random and unsent; even a lucky guess opens nothing
+		}
+		if err != nil {
+			if errors.Is(err, errWrongCode) && si.Phantom {
+				_, _ = e.saveSignIn(ctx, c, si)
+				return nil, errCodeIncorrect()
+			}
 			if errors.Is(err, errWrongCode) {
 				if lerr := e.recordFailure(ctx, u.ID); lerr != nil && !reset {
 					return nil, lerr

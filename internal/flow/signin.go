@@ -39,6 +39,13 @@ type SignIn struct {
 	CreatedAt        int64           `json:"created_at"`
 	UpdatedAt        int64           `json:"updated_at"`
 	User             *gatehouse.User `json:"-"` // loaded for presentation
+	// Protected: created under enumeration protection, so it is presented
+	// the same whether or not the identifier belongs to an account.
+	Protected bool `json:"protected,omitempty"`
+	// Phantom: the identifier belongs to no account; every factor fails,
+	// after the same work a real attempt costs (see enumeration.go).
+	Phantom        bool   `json:"phantom,omitempty"`
+	PhantomEmailID string `json:"phantom_email_id,omitempty"`
 }
 
 // SignInParams are the inputs of CreateSignIn.
@@ -58,12 +65,17 @@ func (e *Engine) CreateSignIn(ctx context.Context, c *gatehouse.Client, p SignIn
 	}
 	now := e.now()
 	si := &SignIn{ID: gatehouse.NewID(gatehouse.PrefixSignIn), ClientID: c.ID, Status: NeedsIdentifier, CreatedAt: now, UpdatedAt: now}
+	si.Protected = e.settings().EnumerationProtected()
 	if ident := strings.TrimSpace(p.Identifier); ident != "" {
 		u, err := e.findUser(ctx, ident)
-		if err != nil {
+		switch {
+		case err == nil:
+			si.Identifier, si.UserID, si.Status, si.User = ident, u.ID, NeedsFirstFactor, u
+		case si.Protected && isIdentifierNotFound(err):
+			e.makePhantom(si, ident)
+		default:
 			return nil, err
 		}
-		si.Identifier, si.UserID, si.Status, si.User = ident, u.ID, NeedsFirstFactor, u
 	}
 	err := e.st.Tx(ctx, func(q *store.Q) error {
 		if err := e.saveAttempt(ctx, q, si.ID, c.ID, "sign_in", si.CreatedAt, si); err != nil {
@@ -95,7 +107,9 @@ func (e *Engine) GetSignIn(ctx context.Context, c *gatehouse.Client, id string) 
 	if err := e.loadAttempt(ctx, e.st.Q(), id, c.ID, "sign_in", &si); err != nil {
 		return nil, err
 	}
-	if si.UserID != "" {
+	if si.Phantom {
+		si.User = phantomUser(&si)
+	} else if si.UserID != "" {
 		if u, err := e.st.Q().GetUser(ctx, si.UserID); err == nil {
 			si.User = u
 		}
@@ -189,6 +203,9 @@ func (e *Engine) recordFailure(ctx context.Context, userID string) error {
 // completeSignIn creates the session and marks the attempt complete, in one
 // transaction.
 func (e *Engine) completeSignIn(ctx context.Context, c *gatehouse.Client, si *SignIn, extra func(q *store.Q) error) (*Result, error) {
+	if si.Phantom || si.UserID == "" {
+		return nil, errors.New("flow: refusing to complete a sign-in without an account") // unreachable: fail closed
+	}
 	var tok string
 	err := e.st.Tx(ctx, func(q *store.Q) error {
 		cur, err := q.GetClientForUpdate(ctx, c.ID)

@@ -20,6 +20,10 @@ type Settings struct {
 	LockoutAttempts     int      `json:"lockout_attempts,omitempty"`
 	LockoutSeconds      int      `json:"lockout_seconds,omitempty"`
 	AllowedOrigins      []string `json:"allowed_origins,omitempty"`
+	// AllowEnumeration turns enumeration protection off: an unknown sign-in
+	// identifier is then answered with form_identifier_not_found (Clerk's
+	// default behaviour). Zero value: protected.
+	AllowEnumeration bool `json:"allow_enumeration,omitempty"`
 	// SessionClaims is a claims template rendered into every session token,
 	// e.g. {"metadata": "{{user.public_metadata}}"}.
 	SessionClaims map[string]any `json:"session_claims,omitempty"`
@@ -45,6 +49,10 @@ func (s Settings) PasswordBounds() (minLen, maxLen int) {
 	}
 	return minLen, maxLen
 }
+
+// EnumerationProtected reports whether sign-in hides which identifiers
+// belong to an account.
+func (s Settings) EnumerationProtected() bool { return !s.AllowEnumeration }
 
 // Lockout returns the effective lockout threshold and duration in seconds.
 func (s Settings) Lockout() (attempts, seconds int) {

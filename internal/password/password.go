@@ -8,10 +8,13 @@ package password
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -39,6 +42,10 @@ var (
 type Hasher struct {
 	p   Params
 	sem chan struct{}
+
+	verifications atomic.Int64
+	dummyOnce     sync.Once
+	dummy         string
 }
 
 // New returns a Hasher; concurrency <= 0 means runtime.NumCPU().
@@ -85,11 +92,30 @@ func (h *Hasher) Verify(ctx context.Context, password, digest string) (ok, needs
 		return false, false, err
 	}
 	defer h.release()
+	h.verifications.Add(1)
 	ok, err = v.verify(password)
 	if err != nil || !ok {
 		return false, false, err
 	}
 	return true, v.needsRehash(h.p), nil
+}
+
+// Verifications counts password verifications run so far (tests use it to
+// show that unknown accounts cost the same work as known ones).
+func (h *Hasher) Verifications() int64 { return h.verifications.Load() }
+
+// VerifyDummy spends exactly the work of a failed Verify at the current
+// parameters, against a digest of a random secret: a sign-in for an account
+// that does not exist (or has no password) takes as long as a wrong password.
+// It always reports false.
+func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
+	h.dummyOnce.Do(func() {
+		secret := make([]byte, 32)
+		_, _ = rand.Read(secret)
+		h.dummy, _ = hashArgon2id(string(secret), h.p)
+	})
+	_, _, err := h.Verify(ctx, password, h.dummy)
+	return err
 }
 
 // verifier is one parsed digest.
