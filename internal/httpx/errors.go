@@ -3,6 +3,7 @@ package httpx
 import (
 	"context"
 	"errors"
+	"github.com/gatehouse/gatehouse/internal/store"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -32,6 +33,14 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 			return // client went away; nothing to write
+		}
+		if store.IsUnavailable(err) {
+			Logger(r.Context()).LogAttrs(r.Context(), slog.LevelWarn, "storage unavailable",
+				slog.String("error", err.Error()), slog.String("path", r.URL.Path))
+			WriteErrors(w, r, http.StatusServiceUnavailable, &gatehouse.Error{Status: http.StatusServiceUnavailable,
+				Code: gatehouse.CodeServiceUnavailable, Message: "service unavailable", LongMessage: "The database cannot be reached right now. Please retry in a moment.",
+				Meta: map[string]any{"cause": "storage"}})
+			return
 		}
 		Logger(r.Context()).LogAttrs(r.Context(), slog.LevelError, "internal error",
 			slog.String("error", err.Error()), slog.String("path", r.URL.Path))
