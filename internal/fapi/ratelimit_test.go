@@ -119,8 +119,11 @@ func TestRateLimitsBackendAPI(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if ok.Load() != 1000 || limitedN.Load() != 44 {
-		t.Fatalf("%d allowed, %d limited; want exactly 1000 and 44", ok.Load(), limitedN.Load())
+	// Exactly 1000 unless the burst straddles a window boundary, where the
+	// sliding estimate decays the previous window's count by the elapsed
+	// share (a fraction of a second here: at most 1 % more).
+	if ok.Load() < 1000 || ok.Load() > 1010 || ok.Load()+limitedN.Load() != 1044 {
+		t.Fatalf("%d allowed, %d limited; want 1000 (up to 1010 across a window boundary) of 1044", ok.Load(), limitedN.Load())
 	}
 }
 
