@@ -5,6 +5,8 @@ package bapi
 
 import (
 	"errors"
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
 	"net/http"
 	"strings"
@@ -27,6 +29,7 @@ type API struct {
 	Webhooks *webhook.Service
 	Clock    gatehouse.Clock
 	Limits   *ratelimit.Policy // nil: no rate limits
+	Audit    *audit.Log        // nil: no audit events
 }
 
 // Handler returns the Backend API mux, rooted at "/" (mount it under
@@ -47,6 +50,7 @@ func (a *API) Handler() http.Handler {
 	h("POST /users/{id}/lock", a.lock)
 	h("POST /users/{id}/unlock", a.unlock)
 	h("POST /users/{id}/verify_password", a.verifyPassword)
+	h("GET /audit_events", a.listAuditEvents)
 	h("GET /jwks", a.jwks)
 	h("GET /instance", a.getInstance)
 	h("PATCH /instance", a.updateInstance)
@@ -86,6 +90,7 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 		if !a.Limits.Allow(w, r, ratelimit.BackendAPI, ratelimit.BackendKey(strings.TrimSpace(token))) {
 			return
 		}
+		a.Audit.SecretKeyUsed(r.Context(), keys.SecretKeyHint(strings.TrimSpace(token)))
 		next.ServeHTTP(w, r)
 	})
 }

@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"errors"
+	"github.com/gatehouse/gatehouse/internal/audit"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -115,10 +116,10 @@ func (e *Engine) AttemptFirstFactor(ctx context.Context, c *gatehouse.Client, id
 			if err := e.users.Hasher().VerifyDummy(ctx, p.Password); err != nil {
 				return nil, err
 			}
-			if !si.Phantom {
-				if err := e.recordFailure(ctx, u.ID); err != nil {
-					return nil, err
-				}
+			if si.Phantom {
+				e.audit.Record(ctx, audit.Event{Type: audit.SignInFailed, Data: map[string]any{"strategy": StrategyPassword, "account": "none"}})
+			} else if err := e.recordFailure(ctx, u.ID, StrategyPassword); err != nil {
+				return nil, err
 			}
 			return nil, errPasswordIncorrect()
 		}
@@ -130,7 +131,7 @@ func (e *Engine) AttemptFirstFactor(ctx context.Context, c *gatehouse.Client, id
 			return nil, err
 		}
 		if !ok {
-			if err := e.recordFailure(ctx, u.ID); err != nil {
+			if err := e.recordFailure(ctx, u.ID, StrategyPassword); err != nil {
 				return nil, err
 			}
 			return nil, errPasswordIncorrect()
@@ -177,11 +178,12 @@ func (e *Engine) AttemptFirstFactor(ctx context.Context, c *gatehouse.Client, id
 		}
 		if err != nil {
 			if errors.Is(err, errWrongCode) && si.Phantom {
+				e.audit.Record(ctx, audit.Event{Type: audit.SignInFailed, Data: map[string]any{"strategy": p.Strategy, "account": "none"}})
 				_, _ = e.saveSignIn(ctx, c, si)
 				return nil, errCodeIncorrect()
 			}
 			if errors.Is(err, errWrongCode) {
-				if lerr := e.recordFailure(ctx, u.ID); lerr != nil && !reset {
+				if lerr := e.recordFailure(ctx, u.ID, p.Strategy); lerr != nil && !reset {
 					return nil, lerr
 				}
 				_, _ = e.saveSignIn(ctx, c, si)
@@ -223,6 +225,10 @@ func (e *Engine) ResetPassword(ctx context.Context, c *gatehouse.Client, id, new
 			return err
 		}
 		if err := store.Emit(ctx, e.events, q, "user.updated", cur); err != nil {
+			return err
+		}
+		if err := e.audit.In(ctx, q, audit.Event{Type: audit.PasswordReset, UserID: u.ID,
+			Data: map[string]any{"sign_out_of_other_sessions": signOutAll}}); err != nil {
 			return err
 		}
 		if signOutAll {

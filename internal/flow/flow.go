@@ -6,6 +6,7 @@ package flow
 
 import (
 	"context"
+	"github.com/gatehouse/gatehouse/internal/audit"
 	"net/http"
 	"strings"
 	"time"
@@ -47,6 +48,7 @@ type Engine struct {
 	dev      bool
 	settings func() gatehouse.Settings
 	events   store.Emitter
+	audit    *audit.Log
 }
 
 // Options configure New.
@@ -61,12 +63,14 @@ type Options struct {
 	// Events receives email.created for every code e-mail (apps can send
 	// mail themselves from the webhook).
 	Events store.Emitter
+	// Audit records sign-ins, failures, lockouts and resets (nil: none).
+	Audit *audit.Log
 }
 
 // New returns an Engine.
 func New(o Options) *Engine {
 	return &Engine{st: o.Store, users: o.Users, sessions: o.Sessions, clock: o.Clock, mailer: o.Mailer, dev: o.Dev,
-		settings: o.Settings, events: o.Events}
+		settings: o.Settings, events: o.Events, audit: o.Audit}
 }
 
 func (e *Engine) now() int64 { return e.clock.Now().UnixMilli() }

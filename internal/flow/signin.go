@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"errors"
+	"github.com/gatehouse/gatehouse/internal/audit"
 	"strings"
 	"time"
 
@@ -181,14 +182,25 @@ func (e *Engine) checkUsable(u *gatehouse.User) error {
 }
 
 // recordFailure counts a failed factor toward the account lockout.
-func (e *Engine) recordFailure(ctx context.Context, userID string) error {
+func (e *Engine) recordFailure(ctx context.Context, userID, strategy string) error {
 	attempts, secs := e.settings().Lockout()
 	until := e.clock.Now().Add(time.Duration(secs) * time.Second).UnixMilli()
 	var locked bool
 	err := e.st.Tx(ctx, func(q *store.Q) error {
-		var err error
-		_, locked, err = q.RecordFailedAttempt(ctx, userID, attempts, until)
-		return err
+		n, l, err := q.RecordFailedAttempt(ctx, userID, attempts, until)
+		if err != nil {
+			return err
+		}
+		locked = l
+		if err := e.audit.In(ctx, q, audit.Event{Type: audit.SignInFailed, UserID: userID,
+			Data: map[string]any{"strategy": strategy, "failed_attempts": n}}); err != nil {
+			return err
+		}
+		if n == attempts {
+			return e.audit.In(ctx, q, audit.Event{Type: audit.UserLocked, UserID: userID,
+				Data: map[string]any{"reason": "failed_attempts", "lockout_seconds": secs}})
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -219,6 +231,14 @@ func (e *Engine) completeSignIn(ctx context.Context, c *gatehouse.Client, si *Si
 		}
 		sess, t, err := e.sessions.CreateSession(ctx, q, cur, si.UserID)
 		if err != nil {
+			return err
+		}
+		strategy := ""
+		if si.FirstFactor != nil {
+			strategy = si.FirstFactor.Strategy
+		}
+		if err := e.audit.In(ctx, q, audit.Event{Type: audit.SignInSucceeded, UserID: si.UserID, SessionID: sess.ID,
+			Data: map[string]any{"strategy": strategy}}); err != nil {
 			return err
 		}
 		tok = t

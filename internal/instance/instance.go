@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"github.com/gatehouse/gatehouse/internal/audit"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,9 @@ const RetiredKeyGrace = 24 * time.Hour
 
 // Manager holds the instance state a node needs.
 type Manager struct {
+	// Audit records key rotations and secret-key changes (nil: none).
+	Audit *audit.Log
+
 	st     *store.Store
 	sealer *keys.Sealer
 	clock  gatehouse.Clock
@@ -258,6 +262,7 @@ func (m *Manager) RotateSigningKey(ctx context.Context) (string, error) {
 		return "", err
 	}
 	_, kid := m.Signer()
+	m.Audit.Record(ctx, audit.Event{Type: audit.SigningKeyRotated, Data: map[string]any{"kid": kid}})
 	return kid, nil
 }
 

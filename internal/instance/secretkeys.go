@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"github.com/gatehouse/gatehouse/internal/audit"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
@@ -62,6 +63,9 @@ func (m *Manager) CreateSecretKey(ctx context.Context, name string) (plain, id s
 		return q.InsertSecretKey(ctx, store.SecretKeyRow{ID: id, Hash: hash, Hint: keys.SecretKeyHint(plain), Name: name,
 			CreatedAt: m.clock.Now().UnixMilli()})
 	})
+	if err == nil {
+		m.Audit.Record(ctx, audit.Event{Type: audit.SecretKeyCreated, Data: map[string]any{"secret_key_id": id, "name": name, "hint": keys.SecretKeyHint(plain)}})
+	}
 	return plain, id, err
 }
 
@@ -83,5 +87,6 @@ func (m *Manager) RevokeSecretKey(ctx context.Context, id string) error {
 	m.mu.Lock()
 	clear(m.skCache)
 	m.mu.Unlock()
+	m.Audit.Record(ctx, audit.Event{Type: audit.SecretKeyRevoked, Data: map[string]any{"secret_key_id": id}})
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
 	"io"
 	"log/slog"
@@ -41,6 +42,7 @@ type App struct {
 	Dispatch  *webhook.Dispatcher
 	Bootstrap instance.Bootstrap
 	Limits    *ratelimit.Policy // nil when --rate-limits off
+	Audit     *audit.Log
 	redis     *ratelimit.Redis
 }
 
@@ -102,6 +104,8 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 		return nil, err
 	}
 	hasher := password.New(password.DefaultParams, runtime.NumCPU())
+	auditLog := &audit.Log{Store: st, Clock: clock, Logger: log}
+	mgr.Audit = auditLog
 	var sender mail.Sender = mail.Log{Logger: log}
 	if c.SMTPURL != "" {
 		smtpSender, err := mail.NewSMTP(c.SMTPURL, c.MailFrom, nil)
@@ -113,6 +117,7 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 	mailer := &mail.CodeMailer{Sender: sender, AppName: func() string { return mgr.Settings().ApplicationName }}
 	outbox := &webhook.Outbox{InstanceID: mgr.ID, Clock: clock}
 	us := users.New(st, hasher, clock, mgr.Settings)
+	us.Audit = auditLog
 	if c.HIBP {
 		us.Pwned = &password.Pwned{RangeURL: c.HIBPURL}
 		us.OnPwnedError = func(err error) {
@@ -123,9 +128,10 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 	}
 	us.SetEmitter(outbox)
 	ss := session.New(st, mgr, clock, c.Issuer)
+	ss.Audit = auditLog
 	ss.SetEmitter(outbox)
 	fl := flow.New(flow.Options{Store: st, Users: us, Sessions: ss, Clock: clock, Mailer: mailer,
-		Dev: c.Mode == ModeDevelopment, Settings: mgr.Settings, Events: outbox})
+		Dev: c.Mode == ModeDevelopment, Settings: mgr.Settings, Events: outbox, Audit: auditLog})
 	logger := log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -138,7 +144,7 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 	outbox.Notify = disp.Wake
 	wh := &webhook.Service{Store: st, Sealer: sealer, Clock: clock, AllowPrivate: c.WebhookAllowPrivate, Dispatcher: disp}
 	app := &App{Config: c, Log: log, Clock: clock, Store: st, Instance: mgr, Hasher: hasher, Bootstrap: boot,
-		Users: us, Sessions: ss, Flow: fl, Mail: mailer, Webhooks: wh, Dispatch: disp}
+		Users: us, Sessions: ss, Flow: fl, Mail: mailer, Webhooks: wh, Dispatch: disp, Audit: auditLog}
 	if c.RateLimits != "off" {
 		app.Limits = &ratelimit.Policy{Limiter: ratelimit.NewMemory(), Trusted: c.TrustedProxies, Log: logger}
 		if c.RedisURL != "" {

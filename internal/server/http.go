@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gatehouse/gatehouse/internal/audit"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,7 +33,7 @@ func (a *App) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("/", httpx.NotFoundHandler())
-	return httpx.Observe(a.Log, "public")(mux)
+	return httpx.Observe(a.Log, "public")(audit.Middleware(a.Config.TrustedProxies)(mux))
 }
 
 // BAPIHandler serves only the Backend API at /v1 (for --bapi-listen).
@@ -43,11 +44,11 @@ func (a *App) BAPIHandler() http.Handler {
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("/", httpx.NotFoundHandler())
-	return httpx.Observe(a.Log, "bapi")(mux)
+	return httpx.Observe(a.Log, "bapi")(audit.Middleware(a.Config.TrustedProxies)(mux))
 }
 
 func (a *App) bapi() *bapi.API {
-	return &bapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Webhooks: a.Webhooks, Clock: a.Clock, Limits: a.Limits}
+	return &bapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Webhooks: a.Webhooks, Clock: a.Clock, Limits: a.Limits, Audit: a.Audit}
 }
 
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"github.com/gatehouse/gatehouse/internal/audit"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
@@ -43,6 +44,9 @@ func (s *Service) SetStatus(ctx context.Context, id, clientID, status string) (*
 			if err := store.Emit(ctx, s.events, q, "session."+status, sess); err != nil {
 				return err
 			}
+			if err := s.auditSession(ctx, q, sess); err != nil {
+				return err
+			}
 		}
 		out = sess
 		return nil
@@ -69,6 +73,9 @@ func (s *Service) EndClientSessions(ctx context.Context, c *gatehouse.Client) er
 			if err := store.Emit(ctx, s.events, q, "session.ended", x); err != nil {
 				return err
 			}
+			if err := s.auditSession(ctx, q, x); err != nil {
+				return err
+			}
 		}
 		c.LastActiveSessionID, c.UpdatedAt = nil, now
 		return q.UpdateClient(ctx, c)
@@ -88,6 +95,9 @@ func (s *Service) RevokeUserSessions(ctx context.Context, q *store.Q, userID, ex
 			return nil, err
 		}
 		if err := store.Emit(ctx, s.events, q, "session.revoked", sess); err != nil {
+			return nil, err
+		}
+		if err := s.auditSession(ctx, q, sess); err != nil {
 			return nil, err
 		}
 	}
@@ -145,4 +155,14 @@ func (s *Service) TakeHandshake(ctx context.Context, hash []byte) (string, error
 		return err
 	})
 	return out, err
+}
+
+// auditSession records a session leaving the active state: revoked (by an
+// administrator, a ban or a password change) or ended/removed (sign-out).
+func (s *Service) auditSession(ctx context.Context, q *store.Q, sess *gatehouse.Session) error {
+	typ := audit.SessionEnded
+	if sess.Status == gatehouse.SessionRevoked {
+		typ = audit.SessionRevoked
+	}
+	return s.Audit.In(ctx, q, audit.Event{Type: typ, UserID: sess.UserID, SessionID: sess.ID, Data: map[string]any{"status": sess.Status}})
 }

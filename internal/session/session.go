@@ -7,6 +7,7 @@ package session
 import (
 	"context"
 	"errors"
+	"github.com/gatehouse/gatehouse/internal/audit"
 	"net/http"
 	"time"
 
@@ -33,6 +34,8 @@ type Service struct {
 	clock  gatehouse.Clock
 	issuer string
 	reuse  *reuseCache // envelope tokens (see EnvelopeToken)
+
+	Audit *audit.Log // session revocations and sign-outs (nil: none)
 }
 
 // New returns a Service signing tokens with issuer as iss.

@@ -3,6 +3,7 @@ package users
 import (
 	"context"
 	"errors"
+	"github.com/gatehouse/gatehouse/internal/audit"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -60,7 +61,7 @@ func (s *Service) Update(ctx context.Context, id string, p UpdateParams) (*gateh
 	if p.ExternalID.Set && !p.ExternalID.Null && (p.ExternalID.Value == "" || len(p.ExternalID.Value) > 256) {
 		return nil, gatehouse.ParamInvalid("external_id", "external_id must be 1 to 256 characters long.")
 	}
-	return s.mutate(ctx, id, func(u *gatehouse.User) error {
+	u, err := s.mutate(ctx, id, func(u *gatehouse.User) error {
 		if p.ExternalID.Set {
 			u.ExternalID = p.ExternalID.Ptr()
 		}
@@ -103,6 +104,10 @@ func (s *Service) Update(ctx context.Context, id string, p UpdateParams) (*gateh
 		}
 		return nil
 	})
+	if err == nil && setPassword {
+		s.Audit.Record(ctx, audit.Event{Type: audit.PasswordChanged, UserID: id})
+	}
+	return u, err
 }
 
 // setPrimary points the primary email/phone at one of the user's own

@@ -6,6 +6,7 @@ package users
 import (
 	"context"
 	"errors"
+	"github.com/gatehouse/gatehouse/internal/audit"
 	"net/http"
 	"time"
 
@@ -29,6 +30,8 @@ type Service struct {
 	// password is then accepted: an outage of a third-party service must not
 	// stop sign-ups; the bundled list still applies).
 	OnPwnedError func(error)
+	// Audit records bans, locks and password changes (nil: none).
+	Audit *audit.Log
 }
 
 // New returns a Service. settings returns the current instance settings.
@@ -135,6 +138,13 @@ func (s *Service) mutate(ctx context.Context, id string, fn func(u *gatehouse.Us
 func (s *Service) SetBanned(ctx context.Context, id string, banned bool) (*gatehouse.User, error) {
 	var revoke bool
 	u, err := s.mutate(ctx, id, func(u *gatehouse.User) error { u.Banned, revoke = banned, banned; return nil })
+	if err == nil {
+		typ := audit.UserUnbanned
+		if banned {
+			typ = audit.UserBanned
+		}
+		s.Audit.Record(ctx, audit.Event{Type: typ, UserID: id})
+	}
 	if err != nil || !revoke {
 		return u, err
 	}
@@ -151,6 +161,9 @@ func (s *Service) SetBanned(ctx context.Context, id string, banned bool) (*gateh
 			if err := store.Emit(ctx, s.events, q, "session.revoked", sess); err != nil {
 				return err
 			}
+			if err := s.Audit.In(ctx, q, audit.Event{Type: audit.SessionRevoked, UserID: id, SessionID: sid, Data: map[string]any{"status": sess.Status, "reason": "ban"}}); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -160,19 +173,27 @@ func (s *Service) SetBanned(ctx context.Context, id string, banned bool) (*gateh
 // lock and the failed-attempt counter.
 func (s *Service) Lock(ctx context.Context, id string) (*gatehouse.User, error) {
 	_, secs := s.settings().Lockout()
-	return s.mutate(ctx, id, func(u *gatehouse.User) error {
+	u, err := s.mutate(ctx, id, func(u *gatehouse.User) error {
 		until := s.clock.Now().Add(time.Duration(secs) * time.Second).UnixMilli()
 		u.Locked, u.LockoutUntil = true, &until
 		return nil
 	})
+	if err == nil {
+		s.Audit.Record(ctx, audit.Event{Type: audit.UserLocked, UserID: id, Data: map[string]any{"reason": "administrator", "lockout_seconds": secs}})
+	}
+	return u, err
 }
 
 // Unlock clears a lock.
 func (s *Service) Unlock(ctx context.Context, id string) (*gatehouse.User, error) {
-	return s.mutate(ctx, id, func(u *gatehouse.User) error {
+	u, err := s.mutate(ctx, id, func(u *gatehouse.User) error {
 		u.Locked, u.LockoutUntil, u.FailedAttempts = false, nil, 0
 		return nil
 	})
+	if err == nil {
+		s.Audit.Record(ctx, audit.Event{Type: audit.UserUnlocked, UserID: id})
+	}
+	return u, err
 }
 
 // IsLocked reports whether u is locked now and for how many seconds more

@@ -1,0 +1,76 @@
+package bapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/httpx"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// GET /audit_events?type=a&type=b&user_id=&since=&until=&limit=&offset=
+// (since/until: Unix milliseconds). Newest first.
+func (a *API) listAuditEvents(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := store.AuditFilter{Limit: 100, UserID: strings.TrimSpace(q.Get("user_id"))}
+	for _, t := range q["type"] {
+		for _, part := range strings.Split(t, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				if len(part) > 64 {
+					return gatehouse.ParamInvalid("type", "event types are at most 64 characters.")
+				}
+				f.Types = append(f.Types, part)
+			}
+		}
+	}
+	if len(f.Types) > 50 {
+		return gatehouse.ParamInvalid("type", "At most 50 event types can be given at once.")
+	}
+	ints := []struct {
+		name     string
+		dst      *int64
+		min, max int64
+	}{{"since", &f.Since, 0, 1 << 53}, {"until", &f.Until, 0, 1 << 53}}
+	for _, p := range ints {
+		if s := q.Get(p.name); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < p.min || n > p.max {
+				return gatehouse.ParamInvalid(p.name, p.name+" must be a time in Unix milliseconds.")
+			}
+			*p.dst = n
+		}
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 500 {
+			return gatehouse.ParamInvalid("limit", "limit must be a whole number from 1 to 500.")
+		}
+		f.Limit = n
+	}
+	if s := q.Get("offset"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return gatehouse.ParamInvalid("offset", "offset must be a whole number, 0 or more.")
+		}
+		f.Offset = n
+	}
+	events, total, err := a.Store.Q().ListAuditEvents(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	type eventJSON struct {
+		Object string `json:"object"`
+		store.AuditEvent
+	}
+	out := make([]eventJSON, len(events))
+	for i, ev := range events {
+		if ev.Data == nil {
+			ev.Data = map[string]any{}
+		}
+		out[i] = eventJSON{Object: "audit_event", AuditEvent: ev}
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"data": out, "total_count": total})
+	return nil
+}
