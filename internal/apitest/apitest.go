@@ -64,7 +64,9 @@ func StartConfig(t testing.TB, e Engine, mut func(*server.Config)) *Server {
 		mut(&cfg)
 	}
 	ts := httptest.NewUnstartedServer(nil)
-	cfg.PublicURL = "http://" + ts.Listener.Addr().String()
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + ts.Listener.Addr().String()
+	}
 	if err := cfg.Finish(); err != nil {
 		t.Fatal(err)
 	}
