@@ -45,3 +45,36 @@ func TestLockoutUnderConcurrentAttempts(t *testing.T) {
 		}
 	})
 }
+
+// One counter over every factor: five wrong passwords and five wrong email
+// codes (on a second sign-in, through another identifier of the same
+// account) lock the account at the tenth failure (ZITADEL CVE-2024-32868,
+// Authelia CVE-2025-24806).
+func TestLockoutCountsCodesAndPasswordsTogether(t *testing.T) {
+	s := apitest.Start(t, apitest.SQLite)
+	var u struct{ ID string }
+	s.BAPI("POST", "/users", map[string]any{"email_address": []string{"mixed@example.com"}, "username": "mixeduser", "password": "right password 1"}).JSON(t, &u)
+	b := s.NewBrowser()
+	id := b.Call("POST", "/v1/client/sign_ins", form("identifier", "mixeduser")).Env(t).Response["id"].(string)
+	for i := 1; i <= 5; i++ {
+		if r := b.Call("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", form("strategy", "password", "password", "wrong")); r.ErrorCode() != "form_password_incorrect" {
+			t.Fatalf("password %d: %s", i, r.Body)
+		}
+	}
+	b2 := s.NewBrowser()
+	id2 := b2.Call("POST", "/v1/client/sign_ins", form("identifier", "mixed@example.com")).Env(t).Response["id"].(string)
+	b2.Call("POST", "/v1/client/sign_ins/"+id2+"/prepare_first_factor", form("strategy", "email_code")).Env(t)
+	for i := 6; i <= 10; i++ {
+		r := b2.Call("POST", "/v1/client/sign_ins/"+id2+"/attempt_first_factor", form("strategy", "email_code", "code", "000000"))
+		want := "form_code_incorrect"
+		if i == 10 {
+			want = "user_locked"
+		}
+		if r.ErrorCode() != want {
+			t.Fatalf("failure %d: %d %s (want %s)", i, r.Status, r.Body, want)
+		}
+	}
+	if r := b.Call("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", form("strategy", "password", "password", "right password 1")); r.ErrorCode() != "user_locked" {
+		t.Fatalf("right password after mixed failures: %d %s", r.Status, r.Body)
+	}
+}
