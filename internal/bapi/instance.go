@@ -45,6 +45,8 @@ type updateInstanceBody struct {
 	SessionClaims            map[string]any `json:"session_claims"`
 	MultiSession             *bool          `json:"multi_session"`
 	EnumerationProtection    *bool          `json:"enumeration_protection"`
+	LogoURL                  *string        `json:"logo_url"`
+	PrimaryColor             *string        `json:"primary_color"`
 	SessionLifetimeSeconds   *int           `json:"session_lifetime_seconds"`
 	InactivityTimeoutSeconds *int           `json:"inactivity_timeout_seconds"`
 	PasswordMinLength        *int           `json:"password_min_length"`
@@ -84,6 +86,20 @@ func (a *API) updateInstance(w http.ResponseWriter, r *http.Request) error {
 	if b.MultiSession != nil {
 		s.MultiSession = *b.MultiSession
 	}
+	if b.LogoURL != nil {
+		v := strings.TrimSpace(*b.LogoURL)
+		if u, err := url.Parse(v); v != "" && (err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || len(v) > 2048) {
+			return gatehouse.ParamInvalid("logo_url", "logo_url must be an https URL (or empty to remove the logo).")
+		}
+		s.LogoURL = v
+	}
+	if b.PrimaryColor != nil {
+		v := strings.ToLower(strings.TrimSpace(*b.PrimaryColor))
+		if v != "" && !validHexColor(v) {
+			return gatehouse.ParamInvalid("primary_color", "primary_color must look like #1d4ed8 (or empty for the default).")
+		}
+		s.PrimaryColor = v
+	}
 	if b.EnumerationProtection != nil {
 		s.AllowEnumeration = !*b.EnumerationProtection
 	}
@@ -113,4 +129,16 @@ func (a *API) updateInstance(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.JSON(w, http.StatusOK, a.renderInstance())
 	return nil
+}
+
+func validHexColor(v string) bool {
+	if len(v) != 7 || v[0] != '#' {
+		return false
+	}
+	for _, c := range v[1:] {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

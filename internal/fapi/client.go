@@ -109,8 +109,7 @@ func (a *API) deleteClient(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Sessions.EndClientSessions(r.Context(), c); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: CookieClient, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.secure(), SameSite: http.SameSiteLaxMode})
-	http.SetCookie(w, &http.Cookie{Name: CookieClientUAT, Value: "0", Path: "/", Secure: a.secure(), SameSite: http.SameSiteLaxMode})
+	a.clearClient(w)
 	httpx.JSON(w, http.StatusOK, envelope{Response: map[string]any{"object": "client", "id": c.ID, "deleted": true}})
 	return nil
 }

@@ -79,32 +79,43 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	cur, _ := formString(r, "current_password")
 	next, _ := formString(r, "new_password")
+	u, err = a.changeOwnPassword(r, s, u, cur, next, formBool(r, "sign_out_of_other_sessions"))
+	if err != nil {
+		return err
+	}
+	return a.respond(w, r, http.StatusOK, wire.NewUser(u, wire.UserOptions{Now: a.Clock.Now()}))
+}
+
+// changeOwnPassword checks the current password (when the user has one),
+// sets the new one under the password policy and optionally signs out every
+// other session: shared by the FAPI and the profile page.
+func (a *API) changeOwnPassword(r *http.Request, s *gatehouse.Session, u *gatehouse.User, cur, next string, signOutOthers bool) (*gatehouse.User, error) {
 	if next == "" {
-		return gatehouse.ParamMissing("new_password")
+		return nil, gatehouse.ParamMissing("new_password")
 	}
 	if u.PasswordEnabled() {
 		ok, err := a.Users.VerifyPassword(r.Context(), u.ID, cur)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok {
-			return &gatehouse.Error{Status: 422, Code: gatehouse.CodePasswordIncorrect, Message: "Password is incorrect.",
+			return nil, &gatehouse.Error{Status: 422, Code: gatehouse.CodePasswordIncorrect, Message: "Password is incorrect.",
 				LongMessage: "The current password is incorrect.", Meta: map[string]any{"param_name": "current_password"}}
 		}
 	}
-	u, err = a.Users.Update(r.Context(), u.ID, users.UpdateParams{Password: gatehouse.Some(next)})
+	u, err := a.Users.Update(r.Context(), u.ID, users.UpdateParams{Password: gatehouse.Some(next)})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if formBool(r, "sign_out_of_other_sessions") {
+	if signOutOthers {
 		if err := a.Store.Tx(r.Context(), func(q *store.Q) error {
 			_, err := a.Sessions.RevokeUserSessions(r.Context(), q, u.ID, s.ID)
 			return err
 		}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return a.respond(w, r, http.StatusOK, wire.NewUser(u, wire.UserOptions{Now: a.Clock.Now()}))
+	return u, nil
 }
 
 // activeSessions lists the user's live sessions on every device.

@@ -24,6 +24,9 @@ type Settings struct {
 	// identifier is then answered with form_identifier_not_found (Clerk's
 	// default behaviour). Zero value: protected.
 	AllowEnumeration bool `json:"allow_enumeration,omitempty"`
+	// Branding of the hosted pages.
+	LogoURL      string `json:"logo_url,omitempty"`      // https URL of a square logo
+	PrimaryColor string `json:"primary_color,omitempty"` // #rrggbb
 	// SessionClaims is a claims template rendered into every session token,
 	// e.g. {"metadata": "{{user.public_metadata}}"}.
 	SessionClaims map[string]any `json:"session_claims,omitempty"`
@@ -36,6 +39,7 @@ const (
 	DefaultSessionLifetime   = 7 * 24 * 3600
 	DefaultLockoutAttempts   = 10
 	DefaultLockoutSeconds    = 3600
+	DefaultPrimaryColor      = "#1d4ed8"
 )
 
 // PasswordBounds returns the effective password length limits.

@@ -25,10 +25,15 @@ func (a *App) Handler() http.Handler {
 	if a.Config.BAPIListen == "" {
 		mux.Handle("/api/v1/", http.StripPrefix("/api/v1", a.bapi().Handler()))
 	}
-	front := (&fapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Flow: a.Flow,
-		Clock: a.Clock, PublicURL: a.Config.PublicURL, Dev: a.Config.Mode == ModeDevelopment, Limits: a.Limits}).Handler()
+	api := &fapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Flow: a.Flow,
+		Clock: a.Clock, PublicURL: a.Config.PublicURL, Dev: a.Config.Mode == ModeDevelopment, Limits: a.Limits}
+	front := api.Handler()
 	mux.Handle("/v1/", front)
 	mux.Handle("/.well-known/", front)
+	pages := api.PagesHandler() // hosted pages: docs/design-pages.md
+	for _, p := range []string{"/sign-in", "/sign-in/", "/sign-up", "/sign-up/", "/user", "/user/", "/sign-out"} {
+		mux.Handle(p, pages)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
