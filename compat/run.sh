@@ -38,6 +38,7 @@ start_server() { # $1 = engine label, $2 = database url ("" for SQLite)
   # is the publishable key's: @clerk/backend treats a session token whose iss
   # differs from that host as another instance's (it then reads suffixed cookies).
   export GATEHOUSE_ISSUER="${3:-http://127.0.0.1:$port}"
+  export GATEHOUSE_ENGINE="$1"
   # Rate limits off: the suites drive dozens of sign-ups and sign-ins per
   # second from one loopback address, which Clerk's per-IP limits (rightly)
   # refuse. The limits have their own tests (internal/fapi/ratelimit_test.go).
