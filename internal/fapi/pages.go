@@ -71,7 +71,7 @@ type page struct {
 }
 
 type emailView struct {
-	Value             string
+	ID, Value         string
 	Primary, Verified bool
 }
 
@@ -145,6 +145,12 @@ func (a *API) PagesHandler() http.Handler {
 	h("POST /user/password", a.passwordSubmit)
 	h("POST /user/sessions/revoke", a.revokeSubmit)
 	h("POST /user/delete", a.deleteSubmit)
+	h("POST /user/emails/add", a.addEmailSubmit)
+	h("GET /user/emails/verify", a.verifyEmailPage)
+	h("POST /user/emails/verify", a.verifyEmailSubmit)
+	h("POST /user/emails/resend", a.resendEmailSubmit)
+	h("POST /user/emails/primary", a.primaryEmailSubmit)
+	h("POST /user/emails/remove", a.removeEmailSubmit)
 	h("POST /sign-out", a.signOutSubmit)
 	return a.loadClient(a.pageGuard(mux))
 }

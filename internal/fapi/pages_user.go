@@ -25,7 +25,7 @@ func (a *API) profile(w http.ResponseWriter, r *http.Request, notice string) (*p
 		p.Username = e.Value
 	}
 	for _, e := range u.EmailAddresses {
-		p.Emails = append(p.Emails, emailView{Value: e.Value, Primary: u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == e.ID,
+		p.Emails = append(p.Emails, emailView{ID: e.ID, Value: e.Value, Primary: u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == e.ID,
 			Verified: e.VerificationStatus == gatehouse.VerificationVerified})
 	}
 	now := a.Clock.Now()
@@ -49,7 +49,8 @@ func deref(s *string) string {
 }
 
 func (a *API) userPage(w http.ResponseWriter, r *http.Request) error {
-	notice := map[string]string{"profile": "Profile saved.", "password": "Password changed.", "revoked": "The device was signed out."}[r.URL.Query().Get("done")]
+	notice := map[string]string{"profile": "Profile saved.", "password": "Password changed.", "revoked": "The device was signed out.",
+		"email-verified": "Email address verified.", "primary": "Primary email address changed.", "email-removed": "Email address removed."}[r.URL.Query().Get("done")]
 	if p, _, _, ok := a.profile(w, r, notice); ok {
 		a.render(w, http.StatusOK, "user", p)
 	}

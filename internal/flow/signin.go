@@ -124,9 +124,12 @@ func (e *Engine) findUser(ctx context.Context, ident string) (*gatehouse.User, e
 	var userID string
 	if norm, ok := users.NormalizeEmail(ident); ok && strings.Contains(ident, "@") {
 		idn, err := q.FindIdentification(ctx, gatehouse.KindEmail, norm)
-		if err == nil {
+		switch {
+		case err == nil && idn.VerificationStatus == gatehouse.VerificationVerified:
 			userID = idn.UserID
-		} else if !errors.Is(err, gatehouse.ErrNotFound) {
+		case err == nil:
+			// An unverified address proves nothing: it signs no one in.
+		case !errors.Is(err, gatehouse.ErrNotFound):
 			return nil, err
 		}
 	} else if norm, ok := users.NormalizePhone(ident); ok {

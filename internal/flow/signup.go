@@ -140,6 +140,9 @@ func (e *Engine) applySignUp(ctx context.Context, su *SignUp, p SignUpParams) er
 		if !ok {
 			return formErr(422, gatehouse.CodeParamFormatInvalid, "Enter a valid email address.", "email_address")
 		}
+		if err := e.users.ReleaseStaleEmail(ctx, norm); err != nil {
+			return err
+		}
 		if _, err := e.st.Q().FindIdentification(ctx, gatehouse.KindEmail, norm); err == nil {
 			return gatehouse.IdentifierExists("email_address", "email address")
 		} else if !errors.Is(err, gatehouse.ErrNotFound) {

@@ -51,6 +51,11 @@ func FrontendRule(method, path string) (Rule, bool) {
 			}
 		}
 	}
+	if rest, ok := strings.CutPrefix(path, "/v1/me/email_addresses/"); ok {
+		if _, action, ok := strings.Cut(rest, "/"); ok && action == "attempt_verification" {
+			return SignUpAttempt, true
+		}
+	}
 	if rest, ok := strings.CutPrefix(path, "/v1/client/sign_ups/"); ok {
 		if _, action, ok := strings.Cut(rest, "/"); ok && action == "attempt_verification" {
 			return SignUpAttempt, true

@@ -147,3 +147,10 @@ func splitCols(cols string) []string {
 	}
 	return parts
 }
+
+// ExecRaw runs one statement (placeholders as ?) in q: for tests that need
+// to put a row into a state only time would produce, and for tools.
+func (q *Q) ExecRaw(ctx context.Context, query string, args ...any) error {
+	_, err := q.exec(ctx, query, args...)
+	return err
+}

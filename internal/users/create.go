@@ -154,6 +154,9 @@ func (s *Service) checkIdentifiersFree(ctx context.Context, u *gatehouse.User) e
 	q := s.st.Q()
 	for _, list := range [][]gatehouse.Identification{u.EmailAddresses, u.PhoneNumbers} {
 		for _, i := range list {
+			if err := s.releaseStale(ctx, i.Kind, i.Normalized); err != nil {
+				return err
+			}
 			_, err := q.FindIdentification(ctx, i.Kind, i.Normalized)
 			if err == nil {
 				if i.Kind == gatehouse.KindPhone {

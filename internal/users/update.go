@@ -122,6 +122,9 @@ func setPrimary(u *gatehouse.User, v gatehouse.Opt[string], kind string) error {
 	}
 	for _, i := range list {
 		if i.ID == v.Value {
+			if i.VerificationStatus != gatehouse.VerificationVerified {
+				return gatehouse.ParamInvalid(param, "Only a verified address can be primary; verify it first.")
+			}
 			id := i.ID
 			*dst = &id
 			return nil

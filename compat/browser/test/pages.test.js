@@ -145,3 +145,26 @@ test('dark mode and branding render', async () => {
   await check(page, 'sign-in-dark');
   await ctx.close();
 });
+
+test('profile: add, verify, make primary and remove an email address', async () => {
+  const { ctx, page } = await newPage();
+  const first = `emails-${engine}-${run}+clerk_test@example.com`;
+  const second = `emails2-${engine}-${run}+clerk_test@example.com`;
+  await page.goto(`${base}/sign-up`);
+  await page.fill('#email_address', first);
+  await page.fill('#password', 'emails pass 123');
+  await Promise.all([page.waitForURL(/\/sign-up\/verify/), page.click('button[type=submit]')]);
+  await page.fill('#code', '424242');
+  await Promise.all([page.waitForURL(/\/user$/), page.click('button[type=submit]')]);
+  await page.fill('#email_address', second);
+  await Promise.all([page.waitForURL(/\/user\/emails\/verify/), page.click('form[action="/user/emails/add"] button')]);
+  await check(page, 'verify-added-email');
+  await page.fill('#code', '424242');
+  await Promise.all([page.waitForURL(/done=email-verified/), page.click('button[type=submit]')]);
+  await check(page, 'profile-two-emails');
+  await Promise.all([page.waitForURL(/done=primary/), page.click('form[action="/user/emails/primary"] button')]);
+  await Promise.all([page.waitForURL(/done=email-removed/), page.click('form[action="/user/emails/remove"] button')]);
+  const text = await page.textContent('main');
+  assert.ok(text.includes(second) && !text.includes(first), 'only the new address remains');
+  await ctx.close();
+});

@@ -1,0 +1,147 @@
+package fapi
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/ratelimit"
+	"github.com/gatehouse/gatehouse/internal/users"
+)
+
+// The profile page's email addresses: add (with a code), verify, make
+// primary, remove.
+
+func (a *API) addEmailSubmit(w http.ResponseWriter, r *http.Request) error {
+	p, _, u, ok := a.profile(w, r, "")
+	if !ok {
+		return nil
+	}
+	addr, _ := formString(r, "email_address")
+	addr = strings.TrimSpace(addr)
+	p.Values["email_address"] = addr
+	if addr == "" {
+		p.Errors["email_address"], p.FormError = "Enter the email address to add.", "Please fix the highlighted field."
+		a.render(w, http.StatusUnprocessableEntity, "user", p)
+		return nil
+	}
+	idn, err := a.Users.AddEmail(r.Context(), u.ID, addr)
+	if err == nil {
+		u, err = a.Users.Get(r.Context(), u.ID)
+	}
+	if err == nil {
+		_, err = a.Flow.PrepareEmailVerification(r.Context(), u, idn.ID)
+	}
+	if err != nil {
+		if status, ok := showFlowError(p, err, "email_address"); ok {
+			a.render(w, status, "user", p)
+			return nil
+		}
+		return err
+	}
+	http.Redirect(w, r, "/user/emails/verify?email_id="+url.QueryEscape(idn.ID), http.StatusSeeOther)
+	return nil
+}
+
+// emailState loads the address a verification page is about.
+func (a *API) emailState(w http.ResponseWriter, r *http.Request) (*page, *gatehouse.User, string, bool) {
+	id := r.FormValue("email_id")
+	if id == "" {
+		id, _ = formString(r, "email_id")
+	}
+	p := a.newPage(w, r, "Verify your email address")
+	_, u, err := a.me(r)
+	if err != nil {
+		http.Redirect(w, r, "/sign-in?redirect_url="+url.QueryEscape(a.PublicURL+"/user"), http.StatusSeeOther)
+		return nil, nil, "", false
+	}
+	for _, e := range u.EmailAddresses {
+		if e.ID == id && e.VerificationStatus != gatehouse.VerificationVerified {
+			p.Subtitle = "We emailed a 6-digit code to " + e.Value + ". It expires in 10 minutes."
+			p.Action, p.IDName, p.AttemptID, p.BackURL = "/user/emails/verify", "email_id", e.ID, "/user"
+			return p, u, e.ID, true
+		}
+	}
+	p.Title, p.FormError, p.BackURL = "Nothing to verify", "This address is verified already or no longer on your account.", "/user"
+	a.render(w, http.StatusNotFound, "message", p)
+	return nil, nil, "", false
+}
+
+func (a *API) verifyEmailPage(w http.ResponseWriter, r *http.Request) error {
+	if p, _, _, ok := a.emailState(w, r); ok {
+		a.render(w, http.StatusOK, "code", p)
+	}
+	return nil
+}
+
+// resendEmailSubmit mails a fresh code for an unverified address.
+func (a *API) resendEmailSubmit(w http.ResponseWriter, r *http.Request) error {
+	p, u, id, ok := a.emailState(w, r)
+	if !ok {
+		return nil
+	}
+	if _, err := a.Flow.PrepareEmailVerification(r.Context(), u, id); err != nil {
+		if status, ok := showFlowError(p, err, "code"); ok {
+			a.render(w, status, "code", p)
+			return nil
+		}
+		return err
+	}
+	http.Redirect(w, r, "/user/emails/verify?email_id="+url.QueryEscape(id), http.StatusSeeOther)
+	return nil
+}
+
+func (a *API) verifyEmailSubmit(w http.ResponseWriter, r *http.Request) error {
+	p, u, id, ok := a.emailState(w, r)
+	if !ok {
+		return nil
+	}
+	code, _ := formString(r, "code")
+	if a.limited(w, r, p, "code", ratelimit.SignUpAttempt) {
+		return nil
+	}
+	if _, err := a.Flow.AttemptEmailVerification(r.Context(), u, id, strings.TrimSpace(code)); err != nil {
+		if status, ok := showFlowError(p, err, "code"); ok {
+			a.render(w, status, "code", p)
+			return nil
+		}
+		return err
+	}
+	http.Redirect(w, r, "/user?done=email-verified", http.StatusSeeOther)
+	return nil
+}
+
+func (a *API) primaryEmailSubmit(w http.ResponseWriter, r *http.Request) error {
+	p, _, u, ok := a.profile(w, r, "")
+	if !ok {
+		return nil
+	}
+	id, _ := formString(r, "email_id")
+	if _, err := a.Users.Update(r.Context(), u.ID, users.UpdateParams{PrimaryEmailAddressID: gatehouse.Some(id)}); err != nil {
+		if status, ok := showFlowError(p, err); ok {
+			a.render(w, status, "user", p)
+			return nil
+		}
+		return err
+	}
+	http.Redirect(w, r, "/user?done=primary", http.StatusSeeOther)
+	return nil
+}
+
+func (a *API) removeEmailSubmit(w http.ResponseWriter, r *http.Request) error {
+	p, _, u, ok := a.profile(w, r, "")
+	if !ok {
+		return nil
+	}
+	id, _ := formString(r, "email_id")
+	if _, err := a.Users.RemoveEmail(r.Context(), u.ID, id); err != nil {
+		if status, ok := showFlowError(p, err); ok {
+			a.render(w, status, "user", p)
+			return nil
+		}
+		return err
+	}
+	http.Redirect(w, r, "/user?done=email-removed", http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,60 @@
+package flow
+
+import (
+	"context"
+	"errors"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+)
+
+// Adding an email address to a signed-in account: the address is stored
+// unverified (it signs no one in and is held for the account only briefly),
+// a code is mailed to it, and the code verifies it.
+
+func ownEmail(u *gatehouse.User, id string) (gatehouse.Identification, bool) {
+	for _, e := range u.EmailAddresses {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return gatehouse.Identification{}, false
+}
+
+// PrepareEmailVerification mails a verification code to one of u's
+// unverified addresses and holds the address while the code is valid.
+func (e *Engine) PrepareEmailVerification(ctx context.Context, u *gatehouse.User, id string) (int64, error) {
+	idn, ok := ownEmail(u, id)
+	if !ok {
+		return 0, gatehouse.NotFound("Email address")
+	}
+	if idn.VerificationStatus == gatehouse.VerificationVerified {
+		return 0, formErr(422, "verification_already_verified", "This email address is already verified.", "email_address_id")
+	}
+	exp, err := e.issueCode(ctx, idn.ID, PurposeVerifyEmail, idn.ID, idn.Value, u.ID, idn.ID)
+	if err != nil {
+		return 0, err
+	}
+	return exp, e.users.HoldEmail(ctx, u.ID, idn.ID, exp)
+}
+
+// AttemptEmailVerification checks the code sent to one of u's addresses
+// and marks it verified. Codes are single use, expire, and allow five tries.
+func (e *Engine) AttemptEmailVerification(ctx context.Context, u *gatehouse.User, id, code string) (*gatehouse.User, error) {
+	idn, ok := ownEmail(u, id)
+	if !ok {
+		return nil, gatehouse.NotFound("Email address")
+	}
+	if idn.VerificationStatus == gatehouse.VerificationVerified {
+		return nil, formErr(422, "verification_already_verified", "This email address is already verified.", "code")
+	}
+	if code == "" {
+		return nil, gatehouse.ParamMissing("code")
+	}
+	if _, err := e.redeemCode(ctx, idn.ID, PurposeVerifyEmail, code); err != nil {
+		if errors.Is(err, errWrongCode) {
+			return nil, errCodeIncorrect()
+		}
+		return nil, err
+	}
+	return e.users.MarkEmailVerified(ctx, u.ID, idn.ID)
+}

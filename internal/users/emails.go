@@ -1,0 +1,180 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// MaxEmailsPerUser bounds the addresses one account can hold.
+const MaxEmailsPerUser = 20
+
+// EmailHold is how long an added, unverified address is reserved for the
+// account that added it. After that anyone may claim it (sign-up, another
+// account): an unverified address proves nothing, so it must not squat.
+const EmailHold = 10 * time.Minute
+
+// AddEmail adds an unverified email address to a user (the frontend's
+// "add email"; it signs nothing in until verified).
+func (s *Service) AddEmail(ctx context.Context, userID, raw string) (*gatehouse.Identification, error) {
+	norm, ok := NormalizeEmail(raw)
+	if !ok {
+		return nil, gatehouse.ParamInvalid("email_address", "email_address must be a valid email address.")
+	}
+	if err := s.releaseStale(ctx, gatehouse.KindEmail, norm); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	idn := s.newIdentification(userID, gatehouse.KindEmail, raw, norm, gatehouse.VerificationUnverified, "email_code", now)
+	hold := now + EmailHold.Milliseconds()
+	idn.VerificationExpireAt = &hold
+	err := s.st.Tx(ctx, func(q *store.Q) error {
+		u, err := q.GetUserForUpdate(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if len(u.EmailAddresses) >= MaxEmailsPerUser {
+			return gatehouse.Errorf(http.StatusUnprocessableEntity, gatehouse.CodeParamValueInvalid, "too many email addresses",
+				"An account can hold at most %d email addresses.", MaxEmailsPerUser)
+		}
+		if err := q.InsertIdentification(ctx, &idn); err != nil {
+			return err
+		}
+		u.EmailAddresses = append(u.EmailAddresses, idn)
+		u.UpdatedAt = max(now, u.UpdatedAt)
+		if err := q.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return store.Emit(ctx, s.events, q, "user.updated", u)
+	})
+	var conflict *gatehouse.ErrConflict
+	if errors.As(err, &conflict) {
+		return nil, gatehouse.IdentifierExists("email_address", "email address")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &idn, nil
+}
+
+// ownEmail loads one of the user's email identifications.
+func ownEmail(u *gatehouse.User, id string) (*gatehouse.Identification, bool) {
+	for i := range u.EmailAddresses {
+		if u.EmailAddresses[i].ID == id {
+			return &u.EmailAddresses[i], true
+		}
+	}
+	return nil, false
+}
+
+// HoldEmail extends the reservation of an unverified address until until
+// (a verification code was sent for it).
+func (s *Service) HoldEmail(ctx context.Context, userID, id string, until int64) error {
+	return s.st.Tx(ctx, func(q *store.Q) error {
+		u, err := q.GetUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		idn, ok := ownEmail(u, id)
+		if !ok {
+			return gatehouse.NotFound("Email address")
+		}
+		idn.VerificationExpireAt, idn.UpdatedAt = &until, s.now()
+		return q.UpdateIdentification(ctx, idn)
+	})
+}
+
+// MarkEmailVerified records that the user proved control of the address.
+func (s *Service) MarkEmailVerified(ctx context.Context, userID, id string) (*gatehouse.User, error) {
+	var out *gatehouse.User
+	err := s.st.Tx(ctx, func(q *store.Q) error {
+		u, err := q.GetUserForUpdate(ctx, userID)
+		if err != nil {
+			return err
+		}
+		idn, ok := ownEmail(u, id)
+		if !ok {
+			return gatehouse.NotFound("Email address")
+		}
+		now := s.now()
+		idn.VerificationStatus, idn.VerificationExpireAt, idn.UpdatedAt = gatehouse.VerificationVerified, nil, now
+		if err := q.UpdateIdentification(ctx, idn); err != nil {
+			return err
+		}
+		u.UpdatedAt = max(now, u.UpdatedAt)
+		if err := q.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		out = u
+		return store.Emit(ctx, s.events, q, "user.updated", u)
+	})
+	return out, err
+}
+
+// RemoveEmail deletes one of the user's addresses; the primary address
+// cannot be removed (choose another primary first).
+func (s *Service) RemoveEmail(ctx context.Context, userID, id string) (*gatehouse.User, error) {
+	var out *gatehouse.User
+	err := s.st.Tx(ctx, func(q *store.Q) error {
+		u, err := q.GetUserForUpdate(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if _, ok := ownEmail(u, id); !ok {
+			return gatehouse.NotFound("Email address")
+		}
+		if u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == id {
+			return gatehouse.ParamInvalid("email_address_id", "The primary email address cannot be removed; make another address primary first.")
+		}
+		if err := q.DeleteIdentification(ctx, id); err != nil {
+			return err
+		}
+		kept := u.EmailAddresses[:0]
+		for _, e := range u.EmailAddresses {
+			if e.ID != id {
+				kept = append(kept, e)
+			}
+		}
+		u.EmailAddresses, u.UpdatedAt = kept, max(s.now(), u.UpdatedAt)
+		if err := q.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		out = u
+		return store.Emit(ctx, s.events, q, "user.updated", u)
+	})
+	return out, err
+}
+
+// releaseStale frees an address held unverified past its hold, so that an
+// address someone added but never verified does not block its real owner.
+func (s *Service) releaseStale(ctx context.Context, kind, norm string) error {
+	idn, err := s.st.Q().FindIdentification(ctx, kind, norm)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if idn.VerificationStatus == gatehouse.VerificationVerified || idn.VerificationExpireAt == nil || *idn.VerificationExpireAt > s.now() {
+		return nil
+	}
+	return s.st.Tx(ctx, func(q *store.Q) error {
+		cur, err := q.GetIdentification(ctx, idn.ID)
+		if errors.Is(err, gatehouse.ErrNotFound) {
+			return nil
+		}
+		if err != nil || cur.VerificationStatus == gatehouse.VerificationVerified || cur.VerificationExpireAt == nil || *cur.VerificationExpireAt > s.now() {
+			return err
+		}
+		return q.DeleteIdentification(ctx, cur.ID)
+	})
+}
+
+// ReleaseStaleEmail is releaseStale for the sign-up flow.
+func (s *Service) ReleaseStaleEmail(ctx context.Context, norm string) error {
+	return s.releaseStale(ctx, gatehouse.KindEmail, norm)
+}
