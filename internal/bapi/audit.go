@@ -42,19 +42,8 @@ func (a *API) listAuditEvents(w http.ResponseWriter, r *http.Request) error {
 			*p.dst = n
 		}
 	}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 500 {
-			return gatehouse.ParamInvalid("limit", "limit must be a whole number from 1 to 500.")
-		}
-		f.Limit = n
-	}
-	if s := q.Get("offset"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			return gatehouse.ParamInvalid("offset", "offset must be a whole number, 0 or more.")
-		}
-		f.Offset = n
+	if err := paging(q, &f.Limit, &f.Offset); err != nil {
+		return err
 	}
 	events, total, err := a.Store.Q().ListAuditEvents(r.Context(), f)
 	if err != nil {

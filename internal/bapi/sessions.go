@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
@@ -27,19 +26,8 @@ func (a *API) listSessions(w http.ResponseWriter, r *http.Request) error {
 	if f.Status != "" && !sessionStatuses[f.Status] {
 		return gatehouse.ParamInvalid("status", "status must be a session status such as active or revoked.")
 	}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 500 {
-			return gatehouse.ParamInvalid("limit", "limit must be a whole number from 1 to 500.")
-		}
-		f.Limit = n
-	}
-	if s := q.Get("offset"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			return gatehouse.ParamInvalid("offset", "offset must be a whole number, 0 or more.")
-		}
-		f.Offset = n
+	if err := paging(q, &f.Limit, &f.Offset); err != nil {
+		return err
 	}
 	list, err := a.Sessions.List(r.Context(), f)
 	if err != nil {

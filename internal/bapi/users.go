@@ -50,19 +50,8 @@ func userFilter(r *http.Request, paged bool) (store.UserFilter, error) {
 		return f, nil
 	}
 	f.Limit, f.Offset = 10, 0
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 500 {
-			return f, gatehouse.ParamInvalid("limit", "limit must be a whole number from 1 to 500.")
-		}
-		f.Limit = n
-	}
-	if s := q.Get("offset"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			return f, gatehouse.ParamInvalid("offset", "offset must be a whole number, 0 or more.")
-		}
-		f.Offset = n
+	if err := paging(q, &f.Limit, &f.Offset); err != nil {
+		return f, err
 	}
 	if s := q.Get("order_by"); s != "" {
 		field := strings.TrimLeft(s, "+-")

@@ -2,7 +2,6 @@ package bapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpx"
@@ -170,12 +169,8 @@ func (a *API) replayMessage(w http.ResponseWriter, r *http.Request) error {
 func (a *API) listAttempts(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	limit := 100
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 500 {
-			return gatehouse.ParamInvalid("limit", "limit must be a whole number from 1 to 500.")
-		}
-		limit = n
+	if err := paging(q, &limit, nil); err != nil {
+		return err
 	}
 	list, err := a.Webhooks.Attempts(r.Context(), q.Get("endpoint_id"), q.Get("message_id"), limit)
 	if err != nil {

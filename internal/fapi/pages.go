@@ -17,6 +17,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpx"
+	"github.com/gatehouse/gatehouse/internal/ratelimit"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -338,6 +339,33 @@ func showFlowError(p *page, err error, fields ...string) (int, bool) {
 		}
 	}
 	return ge.Status, true
+}
+
+// renderFlowError shows a flow error on the page name (see showFlowError)
+// and returns nil; any other error is returned for pageError.
+func (a *API) renderFlowError(w http.ResponseWriter, p *page, name string, err error, fields ...string) error {
+	status, ok := showFlowError(p, err, fields...)
+	if !ok {
+		return err
+	}
+	a.render(w, status, name, p)
+	return nil
+}
+
+// readCode takes the code field of a code form; it renders the page and
+// reports false when the request stops here (no code, or rate-limited).
+func (a *API) readCode(w http.ResponseWriter, r *http.Request, p *page, rule ratelimit.Rule) (string, bool) {
+	code, _ := formString(r, "code")
+	code = strings.TrimSpace(code)
+	if code == "" {
+		p.Errors["code"], p.FormError = "Enter the code from the email.", "Please fix the highlighted field."
+		a.render(w, http.StatusUnprocessableEntity, "code", p)
+		return "", false
+	}
+	if a.limited(w, r, p, "code", rule) {
+		return "", false
+	}
+	return code, true
 }
 
 // finish sends a signed-in browser on: to redirect_url when allowed, else

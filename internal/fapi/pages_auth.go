@@ -95,11 +95,7 @@ func (a *API) signInSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := a.Flow.CreateSignIn(r.Context(), c, params)
 	if err != nil {
-		if status, ok := showFlowError(p, err, "identifier", "password"); ok {
-			a.render(w, status, "sign-in", p)
-			return nil
-		}
-		return err
+		return a.renderFlowError(w, p, "sign-in", err, "identifier", "password")
 	}
 	rotated(r, res.ClientToken)
 	if res.SignIn.Status == flow.Complete {
@@ -148,24 +144,14 @@ func (a *API) codeSubmit(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return nil
 	}
-	code, _ := formString(r, "code")
-	code = strings.TrimSpace(code)
-	if code == "" {
-		p.Errors["code"], p.FormError = "Enter the code from the email.", "Please fix the highlighted field."
-		a.render(w, http.StatusUnprocessableEntity, "code", p)
-		return nil
-	}
-	if a.limited(w, r, p, "code", ratelimit.SignInAttempt) {
+	code, ok := a.readCode(w, r, p, ratelimit.SignInAttempt)
+	if !ok {
 		return nil
 	}
 	c, _ := requireClient(r)
 	res, err := a.Flow.AttemptFirstFactor(r.Context(), c, si.ID, flow.FactorParams{Strategy: si.FirstFactor.Strategy, Code: code})
 	if err != nil {
-		if status, ok := showFlowError(p, err, "code"); ok {
-			a.render(w, status, "code", p)
-			return nil
-		}
-		return err
+		return a.renderFlowError(w, p, "code", err, "code")
 	}
 	rotated(r, res.ClientToken)
 	switch res.SignIn.Status {
@@ -219,11 +205,7 @@ func (a *API) newPasswordSubmit(w http.ResponseWriter, r *http.Request) error {
 	c, _ := requireClient(r)
 	res, err := a.Flow.ResetPassword(r.Context(), c, id, pw, formBool(r, "sign_out_of_other_sessions"))
 	if err != nil {
-		if status, ok := showFlowError(p, err, "password"); ok {
-			a.render(w, status, "new-password", p)
-			return nil
-		}
-		return err
+		return a.renderFlowError(w, p, "new-password", err, "password")
 	}
 	rotated(r, res.ClientToken)
 	a.finish(w, r, p)
@@ -282,11 +264,7 @@ func (a *API) signUpSubmit(w http.ResponseWriter, r *http.Request) error {
 		res, err = a.Flow.PrepareVerification(r.Context(), c, res.SignUp.ID, "email_code")
 	}
 	if err != nil {
-		if status, ok := showFlowError(p, err, "email_address", "password", "first_name", "last_name"); ok {
-			a.render(w, status, "sign-up", p)
-			return nil
-		}
-		return err
+		return a.renderFlowError(w, p, "sign-up", err, "email_address", "password", "first_name", "last_name")
 	}
 	a.writeCookies(w, r, false, 0)
 	http.Redirect(w, r, withRedirect("/sign-up/verify", p, "sua", res.SignUp.ID), http.StatusSeeOther)
@@ -326,24 +304,14 @@ func (a *API) verifySubmit(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return nil
 	}
-	code, _ := formString(r, "code")
-	code = strings.TrimSpace(code)
-	if code == "" {
-		p.Errors["code"], p.FormError = "Enter the code from the email.", "Please fix the highlighted field."
-		a.render(w, http.StatusUnprocessableEntity, "code", p)
-		return nil
-	}
-	if a.limited(w, r, p, "code", ratelimit.SignUpAttempt) {
+	code, ok := a.readCode(w, r, p, ratelimit.SignUpAttempt)
+	if !ok {
 		return nil
 	}
 	c, _ := requireClient(r)
 	res, err := a.Flow.AttemptVerification(r.Context(), c, su.ID, "email_code", code)
 	if err != nil {
-		if status, ok := showFlowError(p, err, "code"); ok {
-			a.render(w, status, "code", p)
-			return nil
-		}
-		return err
+		return a.renderFlowError(w, p, "code", err, "code")
 	}
 	rotated(r, res.ClientToken)
 	if res.SignUp.Status != flow.Complete {

@@ -34,11 +34,7 @@ func (a *API) addEmailSubmit(w http.ResponseWriter, r *http.Request) error {
 		_, err = a.Flow.PrepareEmailVerification(r.Context(), u, idn.ID)
 	}
 	if err != nil {
-		if status, ok := showFlowError(p, err, "email_address"); ok {
-			a.render(w, status, "user", p)
-			return nil
-		}
-		return err
+		return a.renderFlowError(w, p, "user", err, "email_address")
 	}
 	http.Redirect(w, r, "/user/emails/verify?email_id="+url.QueryEscape(idn.ID), http.StatusSeeOther)
 	return nil
@@ -82,11 +78,7 @@ func (a *API) resendEmailSubmit(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if _, err := a.Flow.PrepareEmailVerification(r.Context(), u, id); err != nil {
-		if status, ok := showFlowError(p, err, "code"); ok {
-			a.render(w, status, "code", p)
-			return nil
-		}
-		return err
+		return a.renderFlowError(w, p, "code", err, "code")
 	}
 	http.Redirect(w, r, "/user/emails/verify?email_id="+url.QueryEscape(id), http.StatusSeeOther)
 	return nil
@@ -97,16 +89,12 @@ func (a *API) verifyEmailSubmit(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return nil
 	}
-	code, _ := formString(r, "code")
-	if a.limited(w, r, p, "code", ratelimit.SignUpAttempt) {
+	code, ok := a.readCode(w, r, p, ratelimit.SignUpAttempt)
+	if !ok {
 		return nil
 	}
 	if _, err := a.Flow.AttemptEmailVerification(r.Context(), u, id, strings.TrimSpace(code)); err != nil {
-		if status, ok := showFlowError(p, err, "code"); ok {
-			a.render(w, status, "code", p)
-			return nil
-		}
-		return err
+		return a.renderFlowError(w, p, "code", err, "code")
 	}
 	http.Redirect(w, r, "/user?done=email-verified", http.StatusSeeOther)
 	return nil
@@ -119,11 +107,7 @@ func (a *API) primaryEmailSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	id, _ := formString(r, "email_id")
 	if _, err := a.Users.Update(r.Context(), u.ID, users.UpdateParams{PrimaryEmailAddressID: gatehouse.Some(id)}); err != nil {
-		if status, ok := showFlowError(p, err); ok {
-			a.render(w, status, "user", p)
-			return nil
-		}
-		return err
+		return a.renderFlowError(w, p, "user", err)
 	}
 	http.Redirect(w, r, "/user?done=primary", http.StatusSeeOther)
 	return nil
@@ -136,11 +120,7 @@ func (a *API) removeEmailSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	id, _ := formString(r, "email_id")
 	if _, err := a.Users.RemoveEmail(r.Context(), u.ID, id); err != nil {
-		if status, ok := showFlowError(p, err); ok {
-			a.render(w, status, "user", p)
-			return nil
-		}
-		return err
+		return a.renderFlowError(w, p, "user", err)
 	}
 	http.Redirect(w, r, "/user?done=email-removed", http.StatusSeeOther)
 	return nil

@@ -67,11 +67,7 @@ func (a *API) profileSubmit(w http.ResponseWriter, r *http.Request) error {
 	p.Values["first_name"], p.Values["last_name"] = first, last
 	_, err := a.Users.Update(r.Context(), u.ID, users.UpdateParams{FirstName: optOrNull(first), LastName: optOrNull(last)})
 	if err != nil {
-		if status, ok := showFlowError(p, err, "first_name", "last_name"); ok {
-			a.render(w, status, "user", p)
-			return nil
-		}
-		return err
+		return a.renderFlowError(w, p, "user", err, "first_name", "last_name")
 	}
 	http.Redirect(w, r, "/user?done=profile", http.StatusSeeOther)
 	return nil
@@ -93,11 +89,7 @@ func (a *API) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 	cur, _ := formString(r, "current_password")
 	next, _ := formString(r, "new_password")
 	if _, err := a.changeOwnPassword(r, s, u, cur, next, formBool(r, "sign_out_of_other_sessions")); err != nil {
-		if status, ok := showFlowError(p, err, "current_password", "new_password"); ok {
-			a.render(w, status, "user", p)
-			return nil
-		}
-		return err
+		return a.renderFlowError(w, p, "user", err, "current_password", "new_password")
 	}
 	http.Redirect(w, r, "/user?done=password", http.StatusSeeOther)
 	return nil
