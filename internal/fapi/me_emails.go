@@ -38,17 +38,15 @@ func (a *API) addMyEmail(w http.ResponseWriter, r *http.Request) error {
 }
 
 // myEmail reloads the user and finds one of their addresses by path id.
-func (a *API) myEmail(r *http.Request) (*gatehouse.User, gatehouse.Identification, error) {
+func (a *API) myEmail(r *http.Request) (*gatehouse.User, *gatehouse.Identification, error) {
 	_, u, err := a.me(r)
 	if err != nil {
-		return nil, gatehouse.Identification{}, err
+		return nil, nil, err
 	}
-	for _, e := range u.EmailAddresses {
-		if e.ID == r.PathValue("id") {
-			return u, e, nil
-		}
+	if e := u.EmailByID(r.PathValue("id")); e != nil {
+		return u, e, nil
 	}
-	return nil, gatehouse.Identification{}, gatehouse.NotFound("Email address")
+	return nil, nil, gatehouse.NotFound("Email address")
 }
 
 func (a *API) prepareMyEmail(w http.ResponseWriter, r *http.Request) error {
@@ -93,10 +91,8 @@ func (a *API) respondEmail(w http.ResponseWriter, r *http.Request, userID, id st
 	if err != nil {
 		return err
 	}
-	for _, e := range u.EmailAddresses {
-		if e.ID == id {
-			return a.respond(w, r, http.StatusOK, wire.NewIdentification(e))
-		}
+	if e := u.EmailByID(id); e != nil {
+		return a.respond(w, r, http.StatusOK, wire.NewIdentification(*e))
 	}
 	return gatehouse.NotFound("Email address")
 }

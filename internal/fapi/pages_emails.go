@@ -52,12 +52,10 @@ func (a *API) emailState(w http.ResponseWriter, r *http.Request) (*page, *gateho
 		http.Redirect(w, r, "/sign-in?redirect_url="+url.QueryEscape(a.PublicURL+"/user"), http.StatusSeeOther)
 		return nil, nil, "", false
 	}
-	for _, e := range u.EmailAddresses {
-		if e.ID == id && e.VerificationStatus != gatehouse.VerificationVerified {
-			p.Subtitle = "We emailed a 6-digit code to " + e.Value + ". It expires in 10 minutes."
-			p.Action, p.IDName, p.AttemptID, p.BackURL = "/user/emails/verify", "email_id", e.ID, "/user"
-			return p, u, e.ID, true
-		}
+	if e := u.EmailByID(id); e != nil && e.VerificationStatus != gatehouse.VerificationVerified {
+		p.Subtitle = "We emailed a 6-digit code to " + e.Value + ". It expires in 10 minutes."
+		p.Action, p.IDName, p.AttemptID, p.BackURL = "/user/emails/verify", "email_id", e.ID, "/user"
+		return p, u, e.ID, true
 	}
 	p.Title, p.FormError, p.BackURL = "Nothing to verify", "This address is verified already or no longer on your account.", "/user"
 	a.render(w, http.StatusNotFound, "message", p)

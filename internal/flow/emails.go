@@ -11,20 +11,11 @@ import (
 // unverified (it signs no one in and is held for the account only briefly),
 // a code is mailed to it, and the code verifies it.
 
-func ownEmail(u *gatehouse.User, id string) (gatehouse.Identification, bool) {
-	for _, e := range u.EmailAddresses {
-		if e.ID == id {
-			return e, true
-		}
-	}
-	return gatehouse.Identification{}, false
-}
-
 // PrepareEmailVerification mails a verification code to one of u's
 // unverified addresses and holds the address while the code is valid.
 func (e *Engine) PrepareEmailVerification(ctx context.Context, u *gatehouse.User, id string) (int64, error) {
-	idn, ok := ownEmail(u, id)
-	if !ok {
+	idn := u.EmailByID(id)
+	if idn == nil {
 		return 0, gatehouse.NotFound("Email address")
 	}
 	if idn.VerificationStatus == gatehouse.VerificationVerified {
@@ -40,8 +31,8 @@ func (e *Engine) PrepareEmailVerification(ctx context.Context, u *gatehouse.User
 // AttemptEmailVerification checks the code sent to one of u's addresses
 // and marks it verified. Codes are single use, expire, and allow five tries.
 func (e *Engine) AttemptEmailVerification(ctx context.Context, u *gatehouse.User, id, code string) (*gatehouse.User, error) {
-	idn, ok := ownEmail(u, id)
-	if !ok {
+	idn := u.EmailByID(id)
+	if idn == nil {
 		return nil, gatehouse.NotFound("Email address")
 	}
 	if idn.VerificationStatus == gatehouse.VerificationVerified {

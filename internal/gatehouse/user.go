@@ -75,10 +75,22 @@ func (u *User) PasswordEnabled() bool { return u.PasswordDigest != "" }
 
 // PrimaryEmail returns the user's primary email address, if any.
 func (u *User) PrimaryEmail() (Identification, bool) {
-	for _, e := range u.EmailAddresses {
-		if u.PrimaryEmailAddressID != nil && e.ID == *u.PrimaryEmailAddressID {
-			return e, true
-		}
+	if u.PrimaryEmailAddressID == nil {
+		return Identification{}, false
+	}
+	if e := u.EmailByID(*u.PrimaryEmailAddressID); e != nil {
+		return *e, true
 	}
 	return Identification{}, false
+}
+
+// EmailByID returns the user's email address with id (a pointer into
+// u.EmailAddresses), or nil.
+func (u *User) EmailByID(id string) *Identification {
+	for i := range u.EmailAddresses {
+		if u.EmailAddresses[i].ID == id {
+			return &u.EmailAddresses[i]
+		}
+	}
+	return nil
 }

@@ -61,16 +61,6 @@ func (s *Service) AddEmail(ctx context.Context, userID, raw string) (*gatehouse.
 	return &idn, nil
 }
 
-// ownEmail loads one of the user's email identifications.
-func ownEmail(u *gatehouse.User, id string) (*gatehouse.Identification, bool) {
-	for i := range u.EmailAddresses {
-		if u.EmailAddresses[i].ID == id {
-			return &u.EmailAddresses[i], true
-		}
-	}
-	return nil, false
-}
-
 // HoldEmail extends the reservation of an unverified address until until
 // (a verification code was sent for it).
 func (s *Service) HoldEmail(ctx context.Context, userID, id string, until int64) error {
@@ -79,8 +69,8 @@ func (s *Service) HoldEmail(ctx context.Context, userID, id string, until int64)
 		if err != nil {
 			return err
 		}
-		idn, ok := ownEmail(u, id)
-		if !ok {
+		idn := u.EmailByID(id)
+		if idn == nil {
 			return gatehouse.NotFound("Email address")
 		}
 		idn.VerificationExpireAt, idn.UpdatedAt = &until, s.now()
@@ -96,8 +86,8 @@ func (s *Service) MarkEmailVerified(ctx context.Context, userID, id string) (*ga
 		if err != nil {
 			return err
 		}
-		idn, ok := ownEmail(u, id)
-		if !ok {
+		idn := u.EmailByID(id)
+		if idn == nil {
 			return gatehouse.NotFound("Email address")
 		}
 		now := s.now()
@@ -124,7 +114,7 @@ func (s *Service) RemoveEmail(ctx context.Context, userID, id string) (*gatehous
 		if err != nil {
 			return err
 		}
-		if _, ok := ownEmail(u, id); !ok {
+		if u.EmailByID(id) == nil {
 			return gatehouse.NotFound("Email address")
 		}
 		if u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == id {
