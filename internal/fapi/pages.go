@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
-	"errors"
 	"html/template"
 	"math"
 	"net/http"
@@ -156,8 +155,7 @@ func (a *API) PagesHandler() http.Handler {
 	return a.loadClient(a.pageGuard(mux))
 }
 
-// pageGuard sets the per-response nonce and, on POST, enforces the CSRF
-// defences: same-origin Origin / Sec-Fetch-Site and the double-submit token.
+// pageGuard enforces the CSRF defences on POST: same-origin Origin / Sec-Fetch-Site and the double-submit token.
 func (a *API) pageGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
@@ -216,16 +214,22 @@ func (a *API) newPage(w http.ResponseWriter, r *http.Request, title string) *pag
 		p.CSRF = randomToken(24)
 		http.SetCookie(w, &http.Cookie{Name: cookieCSRF, Value: p.CSRF, Path: "/", HttpOnly: true, Secure: a.secure(), SameSite: http.SameSiteStrictMode})
 	}
-	if raw := r.FormValue("redirect_url"); raw != "" {
-		if _, ok := ValidRedirect(raw, a.PublicURL, s.AllowedOrigins); ok {
-			p.RedirectURL = raw
-		}
-	} else if raw, _ := formString(r, "redirect_url"); raw != "" {
+	if raw := pageParam(r, "redirect_url"); raw != "" {
 		if _, ok := ValidRedirect(raw, a.PublicURL, s.AllowedOrigins); ok {
 			p.RedirectURL = raw
 		}
 	}
 	return p
+}
+
+// pageParam is a page parameter from the query string (links) or else the
+// form (POSTs); loadClient has already read the body into the form.
+func pageParam(r *http.Request, name string) string {
+	if v := r.URL.Query().Get(name); v != "" {
+		return v
+	}
+	v, _ := formString(r, name)
+	return v
 }
 
 // onColor picks black or white text for a background, whichever contrasts more.
@@ -242,7 +246,7 @@ func onColor(hex string) string {
 		if x <= 0.04045 {
 			return x / 12.92
 		}
-		return pow24((x + 0.055) / 1.055)
+		return math.Pow((x+0.055)/1.055, 2.4)
 	}
 	l := 0.2126*lin(v>>16&0xff) + 0.7152*lin(v>>8&0xff) + 0.0722*lin(v&0xff)
 	if (1.05)/(l+0.05) >= (l+0.05)/0.05 {
@@ -250,8 +254,6 @@ func onColor(hex string) string {
 	}
 	return "#000000"
 }
-
-func pow24(x float64) float64 { return math.Pow(x, 2.4) }
 
 // render writes a page with its CSP; status 200 unless the page carries errors.
 func (a *API) render(w http.ResponseWriter, status int, name string, p *page) {
@@ -282,20 +284,13 @@ func (a *API) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		status, p.FormError = ge.Status, ge.LongMessage
 	} else if store.IsUnavailable(err) {
 		status, p.FormError = http.StatusServiceUnavailable, "The service is unavailable right now. Please retry in a moment."
-	} else if !errors.Is(err, errCSRF) {
-		httpx.Error(&discard{header: http.Header{}}, r, err) // logs it with the request id
+	} else {
+		httpx.Logger(r.Context()).Error("internal error", "error", err.Error(), "path", r.URL.Path)
 		p.FormError = "Something went wrong on our side. Please retry."
 	}
 	p.BackURL = "/sign-in" + p.Query()
 	a.render(w, status, "message", p)
 }
-
-// discard is a ResponseWriter that only lets httpx.Error log.
-type discard struct{ header http.Header }
-
-func (d *discard) Header() http.Header         { return d.header }
-func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
-func (d *discard) WriteHeader(int)             {}
 
 // showFlowError maps a flow error onto the page: a field error when the
 // error names a parameter the page has, else a form-level error. It returns

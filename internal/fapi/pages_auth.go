@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/flow"
-	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
 )
 
@@ -109,10 +108,7 @@ func (a *API) signInSubmit(w http.ResponseWriter, r *http.Request) error {
 
 // codeState loads the sign-in a code page is about.
 func (a *API) codeState(w http.ResponseWriter, r *http.Request) (*page, *flow.SignIn, bool) {
-	id := r.FormValue("sia")
-	if id == "" {
-		id, _ = formString(r, "sia")
-	}
+	id := pageParam(r, "sia")
 	p := a.newPage(w, r, "Check your email")
 	c, err := requireClient(r)
 	var si *flow.SignIn
@@ -167,10 +163,7 @@ func (a *API) codeSubmit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) newPasswordState(w http.ResponseWriter, r *http.Request) (*page, string, bool) {
-	id := r.FormValue("sia")
-	if id == "" {
-		id, _ = formString(r, "sia")
-	}
+	id := pageParam(r, "sia")
 	p := a.newPage(w, r, "Choose a new password")
 	c, err := requireClient(r)
 	var si *flow.SignIn
@@ -272,10 +265,7 @@ func (a *API) signUpSubmit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) verifyState(w http.ResponseWriter, r *http.Request) (*page, *flow.SignUp, bool) {
-	id := r.FormValue("sua")
-	if id == "" {
-		id, _ = formString(r, "sua")
-	}
+	id := pageParam(r, "sua")
 	p := a.newPage(w, r, "Verify your email")
 	c, err := requireClient(r)
 	var su *flow.SignUp
@@ -322,5 +312,3 @@ func (a *API) verifySubmit(w http.ResponseWriter, r *http.Request) error {
 	a.finish(w, r, p)
 	return nil
 }
-
-var _ = gatehouse.ErrNotFound

@@ -42,10 +42,7 @@ func (a *API) addEmailSubmit(w http.ResponseWriter, r *http.Request) error {
 
 // emailState loads the address a verification page is about.
 func (a *API) emailState(w http.ResponseWriter, r *http.Request) (*page, *gatehouse.User, string, bool) {
-	id := r.FormValue("email_id")
-	if id == "" {
-		id, _ = formString(r, "email_id")
-	}
+	id := pageParam(r, "email_id")
 	p := a.newPage(w, r, "Verify your email address")
 	_, u, err := a.me(r)
 	if err != nil {
