@@ -90,52 +90,48 @@ func BackendKey(secret string) string {
 // answer (429 with Retry-After, or 503 when the limiter cannot decide:
 // failing closed) and returns false.
 func (p *Policy) Allow(w http.ResponseWriter, r *http.Request, rule Rule, key string) bool {
-	if p == nil || p.Limiter == nil {
-		return true
-	}
-	d, err := p.Limiter.Allow(r.Context(), rule, key)
-	if err != nil {
-		if p.Log != nil {
-			p.Log.Error("rate limiter unavailable: refusing the request", "rule", rule.Name, "error", err.Error())
-		}
-		httpx.Error(w, r, &gatehouse.Error{Status: http.StatusServiceUnavailable, Code: gatehouse.CodeServiceUnavailable,
-			Message: "service unavailable", LongMessage: "The request could not be checked against rate limits right now. Please retry.",
-			Meta: map[string]any{"cause": "rate_limiter"}})
+	if ge := p.decide(r, rule, key); ge != nil {
+		httpx.Error(w, r, ge) // sets Retry-After from meta.retry_after_seconds
 		return false
 	}
-	if d.Allowed {
-		return true
-	}
-	secs := RetryAfterSeconds(d.RetryAfter)
-	httpx.Error(w, r, &gatehouse.Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", Message: "Too many requests",
-		LongMessage: "Too many requests. Retry in " + strconv.Itoa(secs) + " seconds.",
-		Meta:        map[string]any{"retry_after_seconds": secs, "limit": rule.Limit, "window_seconds": int(rule.Window / time.Second)}})
-	return false
+	return true
 }
 
 // Check applies rules to r's client IP for callers that render their own
 // answer (the hosted pages): nil when every rule allows the request, else
-// the error to show (429 with meta.retry_after_seconds, or 503 when the
-// limiter cannot decide).
+// the error to show (429 with meta.retry_after_seconds, or 503).
 func (p *Policy) Check(r *http.Request, rules ...Rule) *gatehouse.Error {
 	if p == nil || p.Limiter == nil {
 		return nil
 	}
 	key := httpx.RateKey(httpx.ClientIP(r, p.Trusted))
 	for _, rule := range rules {
-		d, err := p.Limiter.Allow(r.Context(), rule, key)
-		if err != nil {
-			if p.Log != nil {
-				p.Log.Error("rate limiter unavailable: refusing the request", "rule", rule.Name, "error", err.Error())
-			}
-			return &gatehouse.Error{Status: http.StatusServiceUnavailable, Code: gatehouse.CodeServiceUnavailable,
-				Message: "service unavailable", LongMessage: "The service is unavailable right now. Please retry in a moment."}
-		}
-		if !d.Allowed {
-			secs := RetryAfterSeconds(d.RetryAfter)
-			return &gatehouse.Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", Message: "Too many requests",
-				LongMessage: "Too many requests. Retry in " + strconv.Itoa(secs) + " seconds.", Meta: map[string]any{"retry_after_seconds": secs}}
+		if ge := p.decide(r, rule, key); ge != nil {
+			return ge
 		}
 	}
 	return nil
+}
+
+// decide asks the limiter and turns a refusal into the Clerk error to send.
+func (p *Policy) decide(r *http.Request, rule Rule, key string) *gatehouse.Error {
+	if p == nil || p.Limiter == nil {
+		return nil
+	}
+	d, err := p.Limiter.Allow(r.Context(), rule, key)
+	if err != nil {
+		if p.Log != nil {
+			p.Log.Error("rate limiter unavailable: refusing the request", "rule", rule.Name, "error", err.Error())
+		}
+		return &gatehouse.Error{Status: http.StatusServiceUnavailable, Code: gatehouse.CodeServiceUnavailable,
+			Message: "service unavailable", LongMessage: "The request could not be checked against rate limits right now. Please retry.",
+			Meta: map[string]any{"cause": "rate_limiter"}}
+	}
+	if d.Allowed {
+		return nil
+	}
+	secs := RetryAfterSeconds(d.RetryAfter)
+	return &gatehouse.Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", Message: "Too many requests",
+		LongMessage: "Too many requests. Retry in " + strconv.Itoa(secs) + " seconds.",
+		Meta:        map[string]any{"retry_after_seconds": secs, "limit": rule.Limit, "window_seconds": int(rule.Window / time.Second)}}
 }
