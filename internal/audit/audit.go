@@ -130,7 +130,9 @@ func (l *Log) Record(ctx context.Context, ev Event) {
 		return
 	}
 	row := l.row(ctx, ev)
-	if err := l.Store.Tx(context.WithoutCancel(ctx), func(q *store.Q) error { return q.InsertAuditEvent(ctx, row) }); err != nil {
+	// Recorded even when the client has gone: the event happened.
+	wctx := context.WithoutCancel(ctx)
+	if err := l.Store.Tx(wctx, func(q *store.Q) error { return q.InsertAuditEvent(wctx, row) }); err != nil {
 		if l.Logger != nil {
 			l.Logger.Warn("audit event not stored", "type", row.Type, "error", err.Error())
 		}

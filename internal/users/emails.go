@@ -149,7 +149,7 @@ func (s *Service) releaseStale(ctx context.Context, kind, norm string) error {
 	if err != nil {
 		return err
 	}
-	if idn.VerificationStatus == gatehouse.VerificationVerified || idn.VerificationExpireAt == nil || *idn.VerificationExpireAt > s.now() {
+	if !s.stale(idn) {
 		return nil
 	}
 	return s.st.Tx(ctx, func(q *store.Q) error {
@@ -157,11 +157,16 @@ func (s *Service) releaseStale(ctx context.Context, kind, norm string) error {
 		if errors.Is(err, gatehouse.ErrNotFound) {
 			return nil
 		}
-		if err != nil || cur.VerificationStatus == gatehouse.VerificationVerified || cur.VerificationExpireAt == nil || *cur.VerificationExpireAt > s.now() {
+		if err != nil || !s.stale(cur) { // re-checked under the transaction: it may have been verified meanwhile
 			return err
 		}
 		return q.DeleteIdentification(ctx, cur.ID)
 	})
+}
+
+// stale reports whether idn is an unverified address whose hold has ended.
+func (s *Service) stale(idn *gatehouse.Identification) bool {
+	return idn.VerificationStatus != gatehouse.VerificationVerified && idn.VerificationExpireAt != nil && *idn.VerificationExpireAt <= s.now()
 }
 
 // ReleaseStaleEmail is releaseStale for the sign-up flow.
