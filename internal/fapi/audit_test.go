@@ -9,18 +9,10 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
-type auditEvent struct {
-	ID        string         `json:"id"`
-	Type      string         `json:"type"`
-	UserID    *string        `json:"user_id"`
-	SessionID *string        `json:"session_id"`
-	IP        string         `json:"ip_address"`
-	UserAgent string         `json:"user_agent"`
-	Data      map[string]any `json:"data"`
-	CreatedAt int64          `json:"created_at"`
-}
+type auditEvent = store.AuditEvent // the Backend API answers these rows as JSON
 
 func auditList(t *testing.T, s *apitest.Server, query string) ([]auditEvent, int, string) {
 	t.Helper()

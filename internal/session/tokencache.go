@@ -69,13 +69,7 @@ func (c *reuseCache) put(key string, sum [32]byte, jwt string, now time.Time) {
 // signing key.
 func claimsSum(claims map[string]any, kid string) [32]byte {
 	b, _ := json.Marshal(claims) // sorted keys: deterministic
-	h := sha256.New()
-	h.Write([]byte(kid))
-	h.Write([]byte{0})
-	h.Write(b)
-	var out [32]byte
-	copy(out[:], h.Sum(nil))
-	return out
+	return sha256.Sum256(append([]byte(kid+"\x00"), b...))
 }
 
 // EnvelopeToken returns a session token for a session and user the caller

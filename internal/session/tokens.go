@@ -89,7 +89,8 @@ func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehous
 	signer, _ := s.inst.Signer()
 	var sum [32]byte
 	key := sess.ID + "\x00" + azp
-	if reuse && lifetime == TokenLifetime {
+	reuse = reuse && lifetime == TokenLifetime // only standard envelope tokens are shared
+	if reuse {
 		sum = claimsSum(claims, signer.KID())
 		if tok, ok := s.reuse.get(key, sum, now); ok {
 			s.touchIfDue(ctx, sess, nowMS)
@@ -108,7 +109,7 @@ func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehous
 	if err != nil {
 		return "", err
 	}
-	if reuse && lifetime == TokenLifetime {
+	if reuse {
 		s.reuse.put(key, sum, tok, now)
 	}
 	s.touchIfDue(ctx, sess, nowMS)
