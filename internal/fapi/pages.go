@@ -336,6 +336,13 @@ func showFlowError(p *page, err error, fields ...string) (int, bool) {
 	return ge.Status, true
 }
 
+// gone answers 404 with a message page for a step that no longer applies
+// (an expired or finished attempt), linking back to back.
+func (a *API) gone(w http.ResponseWriter, p *page, title, msg, back string) {
+	p.Title, p.FormError, p.BackURL = title, msg, back
+	a.render(w, http.StatusNotFound, "message", p)
+}
+
 // renderFlowError shows a flow error on the page name (see showFlowError)
 // and returns nil; any other error is returned for pageError.
 func (a *API) renderFlowError(w http.ResponseWriter, p *page, name string, err error, fields ...string) error {

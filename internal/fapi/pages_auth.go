@@ -116,8 +116,7 @@ func (a *API) codeState(w http.ResponseWriter, r *http.Request) (*page, *flow.Si
 		si, err = a.Flow.GetSignIn(r.Context(), c, id)
 	}
 	if err != nil || si.FirstFactor == nil || si.Status != flow.NeedsFirstFactor {
-		p.Title, p.FormError, p.BackURL = "This link has expired", "This sign-in is no longer waiting for a code. Please start again.", withRedirect("/sign-in", p)
-		a.render(w, http.StatusNotFound, "message", p)
+		a.gone(w, p, "This link has expired", "This sign-in is no longer waiting for a code. Please start again.", withRedirect("/sign-in", p))
 		return nil, nil, false
 	}
 	if si.FirstFactor.Strategy == flow.StrategyResetEmailCode {
@@ -171,8 +170,7 @@ func (a *API) newPasswordState(w http.ResponseWriter, r *http.Request) (*page, s
 		si, err = a.Flow.GetSignIn(r.Context(), c, id)
 	}
 	if err != nil || si.Status != flow.NeedsNewPassword {
-		p.Title, p.FormError, p.BackURL = "This link has expired", "This password reset is no longer active. Please start again.", withRedirect("/sign-in", p)
-		a.render(w, http.StatusNotFound, "message", p)
+		a.gone(w, p, "This link has expired", "This password reset is no longer active. Please start again.", withRedirect("/sign-in", p))
 		return nil, "", false
 	}
 	p.Username, p.AttemptID = si.Identifier, si.ID
@@ -273,8 +271,7 @@ func (a *API) verifyState(w http.ResponseWriter, r *http.Request) (*page, *flow.
 		su, err = a.Flow.GetSignUp(r.Context(), c, id)
 	}
 	if err != nil || su.Status == flow.Complete {
-		p.Title, p.FormError, p.BackURL = "This link has expired", "This sign-up is no longer waiting for a code. Please start again.", withRedirect("/sign-up", p)
-		a.render(w, http.StatusNotFound, "message", p)
+		a.gone(w, p, "This link has expired", "This sign-up is no longer waiting for a code. Please start again.", withRedirect("/sign-up", p))
 		return nil, nil, false
 	}
 	p.Subtitle = "We emailed a 6-digit code to " + su.EmailAddress + ". It expires in 10 minutes."

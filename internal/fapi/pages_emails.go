@@ -54,8 +54,7 @@ func (a *API) emailState(w http.ResponseWriter, r *http.Request) (*page, *gateho
 		p.Action, p.IDName, p.AttemptID, p.BackURL = "/user/emails/verify", "email_id", e.ID, "/user"
 		return p, u, e.ID, true
 	}
-	p.Title, p.FormError, p.BackURL = "Nothing to verify", "This address is verified already or no longer on your account.", "/user"
-	a.render(w, http.StatusNotFound, "message", p)
+	a.gone(w, p, "Nothing to verify", "This address is verified already or no longer on your account.", "/user")
 	return nil, nil, "", false
 }
 

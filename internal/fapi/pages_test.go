@@ -144,6 +144,12 @@ func TestPagesSecurityHeadersAndCSRF(t *testing.T) {
 	if b.get("/user").Status != http.StatusSeeOther {
 		t.Fatal("a refused form signed the browser in")
 	}
+	for path, want := range map[string]string{"/sign-in/code?sia=sia_nope": "no longer waiting", "/sign-in/new-password?sia=sia_nope": "no longer active",
+		"/sign-up/verify?sua=sua_nope": "no longer waiting"} {
+		if r := b.get(path); r.Status != 404 || !strings.Contains(r.Body, want) {
+			t.Errorf("%s: %d %.200s", path, r.Status, r.Body)
+		}
+	}
 }
 
 // The whole journey without JavaScript; a user made on the pages signs in
