@@ -58,19 +58,19 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DebugListen, "debug-listen", env("GATEHOUSE_DEBUG_LISTEN", ""), "optional loopback address serving Go's /debug/pprof profiles (env GATEHOUSE_DEBUG_LISTEN)")
 	fs.StringVar(&c.PublicURL, "public-url", env("GATEHOUSE_PUBLIC_URL", ""), "URL browsers use to reach this server; encoded in the publishable key (env GATEHOUSE_PUBLIC_URL; default http://<listen>)")
 	fs.StringVar(&c.Issuer, "issuer", env("GATEHOUSE_ISSUER", ""), "iss claim of session tokens (env GATEHOUSE_ISSUER; default the public URL; clerk-sdk-go wants https://clerk.<domain>)")
-	fs.StringVar(&c.SMTPURL, "smtp-url", env("GATEHOUSE_SMTP_URL", ""), "smtp://user:pass@host:587 or smtps://...:465 (env GATEHOUSE_SMTP_URL; empty: mail is logged, development only)")
+	secretVar(fs, &c.SMTPURL, "smtp-url", "GATEHOUSE_SMTP_URL", "", "smtp://user:pass@host:587 or smtps://...:465 (env GATEHOUSE_SMTP_URL; empty: mail is logged, development only)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("GATEHOUSE_MAIL_FROM", ""), "sender address of e-mails (env GATEHOUSE_MAIL_FROM)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", env("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", "") == "true",
 		"allow webhook endpoints on loopback and private addresses (env GATEHOUSE_WEBHOOK_ALLOW_PRIVATE=true; development and tests only)")
 	fs.StringVar(&c.RateLimits, "rate-limits", env("GATEHOUSE_RATE_LIMITS", "on"),
 		"on: Clerk's published limits per client IP and per secret key; off: none (benchmarks, tests) (env GATEHOUSE_RATE_LIMITS)")
-	fs.StringVar(&c.RedisURL, "redis-url", env("GATEHOUSE_REDIS_URL", ""),
+	secretVar(fs, &c.RedisURL, "redis-url", "GATEHOUSE_REDIS_URL", "",
 		"redis://host:6379/0: rate-limit counters shared by every node (env GATEHOUSE_REDIS_URL; empty: in memory per node)")
 	fs.StringVar(&c.trustedProxiesText, "trusted-proxies", env("GATEHOUSE_TRUSTED_PROXIES", ""),
 		"comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client (env GATEHOUSE_TRUSTED_PROXIES; empty: the TCP peer is the client)")
 	fs.BoolVar(&c.HIBP, "hibp", env("GATEHOUSE_HIBP", "") == "true",
 		"also refuse new passwords found in Have I Been Pwned's breach corpus; only a 5-hex-digit SHA-1 prefix leaves the server (env GATEHOUSE_HIBP=true)")
-	fs.StringVar(&c.HIBPURL, "hibp-url", env("GATEHOUSE_HIBP_URL", "https://api.pwnedpasswords.com/range/"),
+	secretVar(fs, &c.HIBPURL, "hibp-url", "GATEHOUSE_HIBP_URL", "https://api.pwnedpasswords.com/range/",
 		"Pwned Passwords range API base URL, for a mirror (env GATEHOUSE_HIBP_URL)")
 	c.webhookLeaseEnv = env("GATEHOUSE_WEBHOOK_LEASE", "60s")
 	fs.Func("webhook-lease", "how long a node holds a claimed webhook delivery before another node may retry it; sends time out at half of it, at most 15s (env GATEHOUSE_WEBHOOK_LEASE; default 60s)",
@@ -85,7 +85,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 // RegisterStorageFlags defines only the storage flags (for CLI subcommands).
 func (c *Config) RegisterStorageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", env("GATEHOUSE_DATA_DIR", "gatehouse-data"), "directory for the SQLite database and development key (env GATEHOUSE_DATA_DIR)")
-	fs.StringVar(&c.DatabaseURL, "database-url", env("GATEHOUSE_DATABASE_URL", ""), "postgres://... to use PostgreSQL; empty for SQLite in the data directory (env GATEHOUSE_DATABASE_URL)")
+	secretVar(fs, &c.DatabaseURL, "database-url", "GATEHOUSE_DATABASE_URL", "", "postgres://... to use PostgreSQL; empty for SQLite in the data directory (env GATEHOUSE_DATABASE_URL)")
 }
 
 // Finish validates c and fills derived defaults.
@@ -124,7 +124,7 @@ func (c *Config) Finish() error {
 	}
 	if c.HIBP {
 		if u, err := url.Parse(c.HIBPURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("--hibp-url %q: want an http(s) URL", c.HIBPURL))
+			errs = append(errs, errors.New("--hibp-url: want an http(s) URL"))
 		}
 	}
 	if c.trustedProxiesText != "" {
@@ -200,6 +200,32 @@ func (c *Config) Finish() error {
 func (c *Config) PublicHost() string {
 	u, _ := url.Parse(c.PublicURL)
 	return u.Host
+}
+
+// secretVar defines a string flag that may carry a password (a URL with
+// credentials). Its value comes from the flag, else the environment variable
+// envName, else def; help and usage-error output never show it: the default
+// is printed only when it is def, the built-in, not a value from the
+// environment.
+func secretVar(fs *flag.FlagSet, p *string, name, envName, def, usage string) {
+	*p = env(envName, def)
+	fs.Var(&secretValue{p: p, def: def}, name, usage)
+}
+
+type secretValue struct {
+	p   *string
+	def string
+}
+
+func (s *secretValue) Set(v string) error { *s.p = v; return nil }
+
+// String is what flag's help prints as the default: the built-in default,
+// never a value that came from the environment or the command line.
+func (s *secretValue) String() string {
+	if s == nil || s.p == nil || *s.p != s.def {
+		return ""
+	}
+	return s.def
 }
 
 func env(name, def string) string {
