@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -45,8 +46,12 @@ type Config struct {
 	TrustedProxies      []netip.Prefix // peers whose X-Forwarded-For is believed
 	HIBP                bool           // check new passwords against Have I Been Pwned (k-anonymity)
 	HIBPURL             string         // range API base URL
+	MaxConnsPerIP       int            // concurrent connections per client (TCP peer; IPv6 per /64); 0: no cap
+	ReadHeaderTimeout   time.Duration  // request headers must arrive within it (default 10 s)
+	IdleTimeout         time.Duration  // keep-alive connections idle at most this long (default 60 s)
 
 	webhookLeaseEnv    string
+	maxConnsText       string
 	trustedProxiesText string
 }
 
@@ -75,6 +80,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.webhookLeaseEnv = env("GATEHOUSE_WEBHOOK_LEASE", "60s")
 	fs.Func("webhook-lease", "how long a node holds a claimed webhook delivery before another node may retry it; sends time out at half of it, at most 15s (env GATEHOUSE_WEBHOOK_LEASE; default 60s)",
 		func(v string) error { c.webhookLeaseEnv = v; return nil })
+	c.maxConnsText = env("GATEHOUSE_MAX_CONNS_PER_IP", "256")
+	fs.Func("max-conns-per-ip", "concurrent connections one client IP (the TCP peer; IPv6 per /64; trusted proxies exempt) may hold open; more are closed at once; 0: no cap (env GATEHOUSE_MAX_CONNS_PER_IP; default 256)",
+		func(v string) error { c.maxConnsText = v; return nil })
 	c.RegisterStorageFlags(fs)
 	fs.StringVar(&c.Mode, "mode", env("GATEHOUSE_MODE", ModeDevelopment), "development or production (env GATEHOUSE_MODE)")
 	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (env GATEHOUSE_LOG_LEVEL)")
@@ -94,6 +102,12 @@ func (c *Config) Finish() error {
 	if c.ReloadInterval == 0 {
 		c.ReloadInterval = 30 * time.Second
 	}
+	if c.ReadHeaderTimeout == 0 {
+		c.ReadHeaderTimeout = 10 * time.Second
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = 60 * time.Second
+	}
 	var errs []error
 	if c.Mode != ModeDevelopment && c.Mode != ModeProduction {
 		errs = append(errs, fmt.Errorf("--mode must be development or production, not %q", c.Mode))
@@ -111,6 +125,17 @@ func (c *Config) Finish() error {
 		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
 			errs = append(errs, fmt.Errorf("--debug-listen %q: want a loopback host:port such as 127.0.0.1:6060 (profiles must not be public)", c.DebugListen))
 		}
+	}
+	if c.maxConnsText != "" {
+		n, err := strconv.Atoi(c.maxConnsText)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("--max-conns-per-ip %q: want a whole number, 0 for no cap", c.maxConnsText))
+		} else {
+			c.MaxConnsPerIP = n
+		}
+	}
+	if c.MaxConnsPerIP < 0 {
+		errs = append(errs, errors.New("--max-conns-per-ip must not be negative"))
 	}
 	switch c.RateLimits {
 	case "", "on":
