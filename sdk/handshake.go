@@ -49,7 +49,7 @@ func (h *Handshake) serve(w http.ResponseWriter, r *http.Request, v *Verifier) b
 		q.Del(nonceParam)
 		clean.RawQuery = q.Encode()
 		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, clean.RequestURI(), http.StatusTemporaryRedirect)
+		localRedirect(w, r, localPath(&clean), http.StatusTemporaryRedirect)
 		return true
 	}
 	uat := 0
@@ -68,6 +68,10 @@ func (h *Handshake) serve(w http.ResponseWriter, r *http.Request, v *Verifier) b
 			return false // a bad token is not refreshed: the page sees a signed-out user
 		}
 	}
+	back, ok := appURL(r)
+	if !ok {
+		return false // no usable return address: serve the page signed out
+	}
 	count := 0
 	if c, err := r.Cookie(redirectCount); err == nil {
 		count, _ = strconv.Atoi(c.Value)
@@ -76,7 +80,7 @@ func (h *Handshake) serve(w http.ResponseWriter, r *http.Request, v *Verifier) b
 		return false // loop guard: serve the page signed out
 	}
 	http.SetCookie(w, &http.Cookie{Name: redirectCount, Value: strconv.Itoa(count + 1), Path: "/", MaxAge: 60, SameSite: http.SameSiteLaxMode})
-	target := strings.TrimSuffix(h.FrontendURL, "/") + "/v1/client/handshake?format=nonce&redirect_url=" + url.QueryEscape(requestURL(r))
+	target := strings.TrimSuffix(h.FrontendURL, "/") + "/v1/client/handshake?format=nonce&redirect_url=" + url.QueryEscape(back)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target, http.StatusTemporaryRedirect)
 	return true

@@ -127,8 +127,8 @@ func Protect(opts ProtectOptions) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			a := AuthFromContext(r.Context())
 			if !a.SignedIn() {
-				if opts.SignInURL != "" && isPage(r) {
-					target := opts.SignInURL + "?redirect_url=" + url.QueryEscape(requestURL(r))
+				if back, ok := appURL(r); ok && opts.SignInURL != "" && isPage(r) {
+					target := opts.SignInURL + "?redirect_url=" + url.QueryEscape(back)
 					http.Redirect(w, r, target, http.StatusSeeOther)
 					return
 				}
@@ -149,14 +149,6 @@ func isPage(r *http.Request) bool {
 		return false
 	}
 	return strings.Contains(r.Header.Get("Accept"), "text/html") || r.Header.Get("Sec-Fetch-Dest") == "document"
-}
-
-func requestURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + r.URL.RequestURI()
 }
 
 // ErrorBody is the uniform JSON error of the helpers below.

@@ -18,11 +18,25 @@ import (
 	"time"
 )
 
-// Config configures a Verifier. Give either PublicKeyPEM (networkless) or a
-// JWKS source: APIURL + SecretKey (the Backend API's /jwks, as Clerk's SDKs
-// use) or JWKSURL (the Frontend API's /.well-known/jwks.json).
+// Config configures a Verifier. Give either pinned keys (networkless:
+// PublicKeyPEM or PublicKeys) or a JWKS source: APIURL + SecretKey (the
+// Backend API's /jwks, as Clerk's SDKs use) or JWKSURL (the Frontend API's
+// /.well-known/jwks.json).
+//
+// Pinned keys do not follow a rotation of the server's signing key: a token
+// whose kid is not pinned is refused (ErrUnknownKey) until the new key is
+// added, unless JWKSFallback is set and a JWKS source is configured.
 type Config struct {
-	PublicKeyPEM      string
+	// PublicKeyPEM is one pinned key, used whatever a token's kid says.
+	PublicKeyPEM string
+	// PublicKeys pins several keys by kid (kid → PEM, as `gatehouse keys
+	// show` prints them), e.g. the current and the next key around a
+	// rotation. Not together with PublicKeyPEM.
+	PublicKeys map[string]string
+	// JWKSFallback, with PublicKeys, fetches the JWKS source for a kid that
+	// is not pinned (rate-limited like any unknown kid) instead of refusing.
+	JWKSFallback bool
+
 	APIURL            string // e.g. https://auth.example.com/api/v1
 	SecretKey         string
 	JWKSURL           string
@@ -38,7 +52,8 @@ type Config struct {
 // Verifier checks session tokens. It is safe for concurrent use.
 type Verifier struct {
 	cfg      Config
-	static   *rsa.PublicKey
+	static   *rsa.PublicKey            // PublicKeyPEM: any kid
+	pinned   map[string]*rsa.PublicKey // PublicKeys: by kid
 	mu       sync.Mutex
 	keys     map[string]*rsa.PublicKey
 	fetched  time.Time
@@ -62,17 +77,33 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		cfg.MinRefetch = 10 * time.Second
 	}
 	v := &Verifier{cfg: cfg, keys: map[string]*rsa.PublicKey{}}
+	jwks := cfg.JWKSURL != "" || (cfg.APIURL != "" && cfg.SecretKey != "")
 	switch {
+	case cfg.PublicKeyPEM != "" && len(cfg.PublicKeys) > 0:
+		return nil, errors.New("gatehouse: Config takes PublicKeyPEM or PublicKeys, not both")
+	case cfg.JWKSFallback && (len(cfg.PublicKeys) == 0 || !jwks):
+		return nil, errors.New("gatehouse: JWKSFallback needs PublicKeys (matched by kid) and JWKSURL or APIURL with SecretKey")
 	case cfg.PublicKeyPEM != "":
 		k, err := ParsePublicKeyPEM(cfg.PublicKeyPEM)
 		if err != nil {
 			return nil, err
 		}
 		v.static = k
-	case cfg.JWKSURL != "":
-	case cfg.APIURL != "" && cfg.SecretKey != "":
+	case len(cfg.PublicKeys) > 0:
+		v.pinned = make(map[string]*rsa.PublicKey, len(cfg.PublicKeys))
+		for kid, p := range cfg.PublicKeys {
+			if kid == "" {
+				return nil, errors.New("gatehouse: PublicKeys needs a kid for every key")
+			}
+			k, err := ParsePublicKeyPEM(p)
+			if err != nil {
+				return nil, fmt.Errorf("%w (kid %q)", err, kid)
+			}
+			v.pinned[kid] = k
+		}
+	case jwks:
 	default:
-		return nil, errors.New("gatehouse: Config needs PublicKeyPEM, JWKSURL, or APIURL with SecretKey")
+		return nil, errors.New("gatehouse: Config needs PublicKeyPEM, PublicKeys, JWKSURL, or APIURL with SecretKey")
 	}
 	return v, nil
 }
@@ -143,11 +174,21 @@ func (v *Verifier) checkClaims(c *Claims) error {
 	return nil
 }
 
-// key returns the verification key for kid, fetching the JWKS when the kid
-// is unknown (at most once per MinRefetch) or the set is over an hour old.
+// key returns the verification key for kid: a pinned key, else (JWKS mode,
+// or JWKSFallback) the JWKS, fetched when the kid is unknown (at most once
+// per MinRefetch) or the set is over an hour old. Pinned keys without the
+// fallback fail closed on an unknown kid.
 func (v *Verifier) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 	if v.static != nil {
 		return v.static, nil
+	}
+	if v.pinned != nil {
+		if k, ok := v.pinned[kid]; ok {
+			return k, nil
+		}
+		if !v.cfg.JWKSFallback {
+			return nil, ErrUnknownKey
+		}
 	}
 	v.mu.Lock()
 	k, ok := v.keys[kid]

@@ -63,6 +63,7 @@ func OpenStore(ctx context.Context, c Config, log *slog.Logger) (*store.Store, e
 	if err != nil {
 		return nil, err
 	}
+	warnOpenDataDirs(log, c.DataDir, st.Path())
 	res, err := st.Migrate(ctx)
 	if err != nil {
 		st.Close()

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -45,8 +46,12 @@ type Config struct {
 	TrustedProxies      []netip.Prefix // peers whose X-Forwarded-For is believed
 	HIBP                bool           // check new passwords against Have I Been Pwned (k-anonymity)
 	HIBPURL             string         // range API base URL
+	MaxConnsPerIP       int            // concurrent connections per client (TCP peer; IPv6 per /64); 0: no cap
+	ReadHeaderTimeout   time.Duration  // request headers must arrive within it (default 10 s)
+	IdleTimeout         time.Duration  // keep-alive connections idle at most this long (default 60 s)
 
 	webhookLeaseEnv    string
+	maxConnsText       string
 	trustedProxiesText string
 }
 
@@ -58,23 +63,26 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DebugListen, "debug-listen", env("GATEHOUSE_DEBUG_LISTEN", ""), "optional loopback address serving Go's /debug/pprof profiles (env GATEHOUSE_DEBUG_LISTEN)")
 	fs.StringVar(&c.PublicURL, "public-url", env("GATEHOUSE_PUBLIC_URL", ""), "URL browsers use to reach this server; encoded in the publishable key (env GATEHOUSE_PUBLIC_URL; default http://<listen>)")
 	fs.StringVar(&c.Issuer, "issuer", env("GATEHOUSE_ISSUER", ""), "iss claim of session tokens (env GATEHOUSE_ISSUER; default the public URL; clerk-sdk-go wants https://clerk.<domain>)")
-	fs.StringVar(&c.SMTPURL, "smtp-url", env("GATEHOUSE_SMTP_URL", ""), "smtp://user:pass@host:587 or smtps://...:465 (env GATEHOUSE_SMTP_URL; empty: mail is logged, development only)")
+	secretVar(fs, &c.SMTPURL, "smtp-url", "GATEHOUSE_SMTP_URL", "", "smtp://user:pass@host:587 or smtps://...:465 (env GATEHOUSE_SMTP_URL; empty: mail is logged, development only)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("GATEHOUSE_MAIL_FROM", ""), "sender address of e-mails (env GATEHOUSE_MAIL_FROM)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", env("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", "") == "true",
 		"allow webhook endpoints on loopback and private addresses (env GATEHOUSE_WEBHOOK_ALLOW_PRIVATE=true; development and tests only)")
 	fs.StringVar(&c.RateLimits, "rate-limits", env("GATEHOUSE_RATE_LIMITS", "on"),
 		"on: Clerk's published limits per client IP and per secret key; off: none (benchmarks, tests) (env GATEHOUSE_RATE_LIMITS)")
-	fs.StringVar(&c.RedisURL, "redis-url", env("GATEHOUSE_REDIS_URL", ""),
+	secretVar(fs, &c.RedisURL, "redis-url", "GATEHOUSE_REDIS_URL", "",
 		"redis://host:6379/0: rate-limit counters shared by every node (env GATEHOUSE_REDIS_URL; empty: in memory per node)")
 	fs.StringVar(&c.trustedProxiesText, "trusted-proxies", env("GATEHOUSE_TRUSTED_PROXIES", ""),
 		"comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client (env GATEHOUSE_TRUSTED_PROXIES; empty: the TCP peer is the client)")
 	fs.BoolVar(&c.HIBP, "hibp", env("GATEHOUSE_HIBP", "") == "true",
 		"also refuse new passwords found in Have I Been Pwned's breach corpus; only a 5-hex-digit SHA-1 prefix leaves the server (env GATEHOUSE_HIBP=true)")
-	fs.StringVar(&c.HIBPURL, "hibp-url", env("GATEHOUSE_HIBP_URL", "https://api.pwnedpasswords.com/range/"),
+	secretVar(fs, &c.HIBPURL, "hibp-url", "GATEHOUSE_HIBP_URL", "https://api.pwnedpasswords.com/range/",
 		"Pwned Passwords range API base URL, for a mirror (env GATEHOUSE_HIBP_URL)")
 	c.webhookLeaseEnv = env("GATEHOUSE_WEBHOOK_LEASE", "60s")
 	fs.Func("webhook-lease", "how long a node holds a claimed webhook delivery before another node may retry it; sends time out at half of it, at most 15s (env GATEHOUSE_WEBHOOK_LEASE; default 60s)",
 		func(v string) error { c.webhookLeaseEnv = v; return nil })
+	c.maxConnsText = env("GATEHOUSE_MAX_CONNS_PER_IP", "256")
+	fs.Func("max-conns-per-ip", "concurrent connections one client IP (the TCP peer; IPv6 per /64; trusted proxies exempt) may hold open; more are closed at once; 0: no cap (env GATEHOUSE_MAX_CONNS_PER_IP; default 256)",
+		func(v string) error { c.maxConnsText = v; return nil })
 	c.RegisterStorageFlags(fs)
 	fs.StringVar(&c.Mode, "mode", env("GATEHOUSE_MODE", ModeDevelopment), "development or production (env GATEHOUSE_MODE)")
 	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (env GATEHOUSE_LOG_LEVEL)")
@@ -85,7 +93,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 // RegisterStorageFlags defines only the storage flags (for CLI subcommands).
 func (c *Config) RegisterStorageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", env("GATEHOUSE_DATA_DIR", "gatehouse-data"), "directory for the SQLite database and development key (env GATEHOUSE_DATA_DIR)")
-	fs.StringVar(&c.DatabaseURL, "database-url", env("GATEHOUSE_DATABASE_URL", ""), "postgres://... to use PostgreSQL; empty for SQLite in the data directory (env GATEHOUSE_DATABASE_URL)")
+	secretVar(fs, &c.DatabaseURL, "database-url", "GATEHOUSE_DATABASE_URL", "", "postgres://... to use PostgreSQL; empty for SQLite in the data directory (env GATEHOUSE_DATABASE_URL)")
 }
 
 // Finish validates c and fills derived defaults.
@@ -93,6 +101,12 @@ func (c *Config) Finish() error {
 	c.EncryptionKey = os.Getenv("GATEHOUSE_ENCRYPTION_KEY")
 	if c.ReloadInterval == 0 {
 		c.ReloadInterval = 30 * time.Second
+	}
+	if c.ReadHeaderTimeout == 0 {
+		c.ReadHeaderTimeout = 10 * time.Second
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = 60 * time.Second
 	}
 	var errs []error
 	if c.Mode != ModeDevelopment && c.Mode != ModeProduction {
@@ -112,6 +126,17 @@ func (c *Config) Finish() error {
 			errs = append(errs, fmt.Errorf("--debug-listen %q: want a loopback host:port such as 127.0.0.1:6060 (profiles must not be public)", c.DebugListen))
 		}
 	}
+	if c.maxConnsText != "" {
+		n, err := strconv.Atoi(c.maxConnsText)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("--max-conns-per-ip %q: want a whole number, 0 for no cap", c.maxConnsText))
+		} else {
+			c.MaxConnsPerIP = n
+		}
+	}
+	if c.MaxConnsPerIP < 0 {
+		errs = append(errs, errors.New("--max-conns-per-ip must not be negative"))
+	}
 	switch c.RateLimits {
 	case "", "on":
 		c.RateLimits = "on"
@@ -124,7 +149,7 @@ func (c *Config) Finish() error {
 	}
 	if c.HIBP {
 		if u, err := url.Parse(c.HIBPURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("--hibp-url %q: want an http(s) URL", c.HIBPURL))
+			errs = append(errs, errors.New("--hibp-url: want an http(s) URL"))
 		}
 	}
 	if c.trustedProxiesText != "" {
@@ -200,6 +225,32 @@ func (c *Config) Finish() error {
 func (c *Config) PublicHost() string {
 	u, _ := url.Parse(c.PublicURL)
 	return u.Host
+}
+
+// secretVar defines a string flag that may carry a password (a URL with
+// credentials). Its value comes from the flag, else the environment variable
+// envName, else def; help and usage-error output never show it: the default
+// is printed only when it is def, the built-in, not a value from the
+// environment.
+func secretVar(fs *flag.FlagSet, p *string, name, envName, def, usage string) {
+	*p = env(envName, def)
+	fs.Var(&secretValue{p: p, def: def}, name, usage)
+}
+
+type secretValue struct {
+	p   *string
+	def string
+}
+
+func (s *secretValue) Set(v string) error { *s.p = v; return nil }
+
+// String is what flag's help prints as the default: the built-in default,
+// never a value that came from the environment or the command line.
+func (s *secretValue) String() string {
+	if s == nil || s.p == nil || *s.p != s.def {
+		return ""
+	}
+	return s.def
 }
 
 func env(name, def string) string {

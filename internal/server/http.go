@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -69,30 +70,45 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 	httpx.JSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+// newHTTPServer bounds what one connection may hold: its request headers
+// must arrive within ReadHeaderTimeout (a slow "slowloris" client is cut
+// off), a keep-alive connection idles at most IdleTimeout, and headers are
+// at most 64 KiB.
+func newHTTPServer(h http.Handler, c Config, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: c.ReadHeaderTimeout, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: c.IdleTimeout, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+}
+
+// listen opens a public-facing listener with the per-client connection cap.
+func (a *App) listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return limitPerIP(ln, a.Config.MaxConnsPerIP, a.Config.TrustedProxies, func(client netip.Addr) {
+		a.Log.Warn("connection refused: client at --max-conns-per-ip", "client", client.String(), "max", a.Config.MaxConnsPerIP, "listener", addr)
+	}), nil
 }
 
 // Serve listens on the configured addresses and serves until ctx is done,
 // then drains in-flight requests for up to ShutdownGrace. ready, if not nil,
 // is called with the bound addresses once listening.
 func (a *App) Serve(ctx context.Context, ready func(public, bapi net.Addr)) error {
-	ln, err := net.Listen("tcp", a.Config.Listen)
+	ln, err := a.listen(a.Config.Listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", a.Config.Listen, err)
+		return err
 	}
-	servers := []*http.Server{newHTTPServer(a.Handler(), a.Log)}
+	servers := []*http.Server{newHTTPServer(a.Handler(), a.Config, a.Log)}
 	listeners := []net.Listener{ln}
 	var bapiAddr net.Addr
 	if a.Config.BAPIListen != "" {
-		bl, err := net.Listen("tcp", a.Config.BAPIListen)
+		bl, err := a.listen(a.Config.BAPIListen)
 		if err != nil {
 			ln.Close()
-			return fmt.Errorf("listen on %s: %w", a.Config.BAPIListen, err)
+			return err
 		}
-		servers = append(servers, newHTTPServer(a.BAPIHandler(), a.Log))
+		servers = append(servers, newHTTPServer(a.BAPIHandler(), a.Config, a.Log))
 		listeners = append(listeners, bl)
 		bapiAddr = bl.Addr()
 	}

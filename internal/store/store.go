@@ -38,6 +38,7 @@ type Store struct {
 	w      *sql.DB
 	r      *sql.DB
 	dsn    string // for messages; never contains a password
+	path   string // the SQLite file; "" on PostgreSQL
 	// prepared statements on SQLite (nil on PostgreSQL)
 	rc, wc *stmtCache
 }
@@ -81,7 +82,45 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 }
 
+// SQLite's own default mode for a new database is 0644 (less the umask), and
+// its -wal and -shm files copy the database's mode. The database holds
+// password hashes and sealed signing keys, so it is created 0600 before
+// SQLite opens it, and a database, -wal or -shm file that grants group or
+// other access (as earlier versions created it) loses that access on open.
+func privateSQLiteFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create sqlite %q: %w", path, err)
+	}
+	f.Close()
+	return tightenSQLiteFiles(path)
+}
+
+func tightenSQLiteFiles(path string) error {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if m := fi.Mode().Perm(); m&0o077 != 0 {
+			if err := os.Chmod(p, m&^0o077); err != nil {
+				return fmt.Errorf("restrict %q to its owner: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Path is the SQLite database file ("" on PostgreSQL).
+func (s *Store) Path() string { return s.path }
+
 func openSQLite(ctx context.Context, path string) (*Store, error) {
+	if err := privateSQLiteFiles(path); err != nil {
+		return nil, err
+	}
 	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
@@ -94,6 +133,10 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 	}
+	if err := tightenSQLiteFiles(path); err != nil { // -wal and -shm exist now
+		w.Close()
+		return nil, err
+	}
 	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
@@ -102,7 +145,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	n := max(runtime.NumCPU()*2, 4)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &Store{engine: SQLite, w: w, r: r, dsn: "sqlite:" + path, rc: newStmtCache(r), wc: newStmtCache(w)}, nil
+	return &Store{engine: SQLite, w: w, r: r, dsn: "sqlite:" + path, path: path, rc: newStmtCache(r), wc: newStmtCache(w)}, nil
 }
 
 func openPostgres(ctx context.Context, u string) (*Store, error) {
