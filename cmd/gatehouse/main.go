@@ -5,6 +5,7 @@
 //	gatehouse keys      show keys, rotate the signing key, manage secret keys
 //	gatehouse users     create, list, get and delete users
 //	gatehouse webhooks  manage webhook endpoints, read the delivery log, replay
+//	gatehouse assets    fetch and list the pinned Clerk browser bundles
 package main
 
 import (
@@ -27,6 +28,7 @@ Usage:
   gatehouse users   <command> [flags] create | list | get | delete
   gatehouse webhooks <command> [flags] create | list | get | update | delete | secret | rotate-secret |
                                      disable | enable | attempts | replay
+  gatehouse assets  <command> [flags] pull | list   (Clerk's browser bundles served at /npm/)
   gatehouse version
 
 Run 'gatehouse <command> -h' for the flags of a command. Every flag can also be
@@ -60,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdUsers(ctx, args[1:], stdout, stderr)
 	case "webhooks":
 		err = cmdWebhooks(ctx, args[1:], stdout, stderr)
+	case "assets":
+		err = cmdAssets(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "gatehouse", version)
 		return 0

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gatehouse/gatehouse/internal/assets"
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
 	"io"
@@ -43,6 +44,7 @@ type App struct {
 	Bootstrap instance.Bootstrap
 	Limits    *ratelimit.Policy // nil when --rate-limits off
 	Audit     *audit.Log
+	Assets    *assets.Store // Clerk's browser bundles, served at /npm/
 	redis     *ratelimit.Redis
 }
 
@@ -145,7 +147,8 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 	outbox.Notify = disp.Wake
 	wh := &webhook.Service{Store: st, Sealer: sealer, Clock: clock, AllowPrivate: c.WebhookAllowPrivate, Dispatcher: disp}
 	app := &App{Config: c, Log: log, Clock: clock, Store: st, Instance: mgr, Hasher: hasher, Bootstrap: boot,
-		Users: us, Sessions: ss, Flow: fl, Mail: mailer, Webhooks: wh, Dispatch: disp, Audit: auditLog}
+		Users: us, Sessions: ss, Flow: fl, Mail: mailer, Webhooks: wh, Dispatch: disp, Audit: auditLog,
+		Assets: assets.New(c.AssetOptions(logger))}
 	if c.RateLimits != "off" {
 		app.Limits = &ratelimit.Policy{Limiter: ratelimit.NewMemory(), Trusted: c.TrustedProxies, Log: logger}
 		if c.RedisURL != "" {

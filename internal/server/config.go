@@ -6,13 +6,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/assets"
 )
 
 // Modes.
@@ -49,6 +53,8 @@ type Config struct {
 	MaxConnsPerIP       int            // concurrent connections per client (TCP peer; IPv6 per /64); 0: no cap
 	ReadHeaderTimeout   time.Duration  // request headers must arrive within it (default 10 s)
 	IdleTimeout         time.Duration  // keep-alive connections idle at most this long (default 60 s)
+	ClerkJSDir          string         // offline directory of `npm pack` tarballs of the pinned Clerk bundles
+	NPMRegistry         string         // registry the pinned bundles are fetched from on first use
 
 	webhookLeaseEnv    string
 	maxConnsText       string
@@ -84,6 +90,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Func("max-conns-per-ip", "concurrent connections one client IP (the TCP peer; IPv6 per /64; trusted proxies exempt) may hold open; more are closed at once; 0: no cap (env GATEHOUSE_MAX_CONNS_PER_IP; default 256)",
 		func(v string) error { c.maxConnsText = v; return nil })
 	c.RegisterStorageFlags(fs)
+	c.RegisterAssetFlags(fs)
 	fs.StringVar(&c.Mode, "mode", env("GATEHOUSE_MODE", ModeDevelopment), "development or production (env GATEHOUSE_MODE)")
 	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (env GATEHOUSE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("GATEHOUSE_LOG_FORMAT", "json"), "json or text (env GATEHOUSE_LOG_FORMAT)")
@@ -94,6 +101,19 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 func (c *Config) RegisterStorageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", env("GATEHOUSE_DATA_DIR", "gatehouse-data"), "directory for the SQLite database and development key (env GATEHOUSE_DATA_DIR)")
 	secretVar(fs, &c.DatabaseURL, "database-url", "GATEHOUSE_DATABASE_URL", "", "postgres://... to use PostgreSQL; empty for SQLite in the data directory (env GATEHOUSE_DATABASE_URL)")
+}
+
+// RegisterAssetFlags defines where the Clerk browser bundles come from.
+func (c *Config) RegisterAssetFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.ClerkJSDir, "clerk-js-dir", env("GATEHOUSE_CLERK_JS_DIR", ""),
+		"directory of `npm pack` tarballs of the pinned clerk-js/@clerk/ui versions (`gatehouse assets list`); when set, the npm registry is never asked (env GATEHOUSE_CLERK_JS_DIR)")
+	fs.StringVar(&c.NPMRegistry, "npm-registry", env("GATEHOUSE_NPM_REGISTRY", assets.DefaultRegistry),
+		"npm registry (or mirror) the pinned Clerk browser bundles are fetched from on first use; their sha512 is checked against the pins either way (env GATEHOUSE_NPM_REGISTRY)")
+}
+
+// AssetOptions configures the Clerk bundle store: cached in <data-dir>/assets.
+func (c *Config) AssetOptions(log *slog.Logger) assets.Options {
+	return assets.Options{CacheDir: filepath.Join(c.DataDir, "assets"), OfflineDir: c.ClerkJSDir, Registry: c.NPMRegistry, Log: log}
 }
 
 // Finish validates c and fills derived defaults.
@@ -146,6 +166,11 @@ func (c *Config) Finish() error {
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
 		errs = append(errs, fmt.Errorf("--redis-url: want redis://host:6379/0 or rediss://..."))
+	}
+	if c.NPMRegistry != "" {
+		if u, err := url.Parse(c.NPMRegistry); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, errors.New("--npm-registry: want an http(s) URL such as "+assets.DefaultRegistry))
+		}
 	}
 	if c.HIBP {
 		if u, err := url.Parse(c.HIBPURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

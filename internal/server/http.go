@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/assets"
 	"github.com/gatehouse/gatehouse/internal/bapi"
 	"github.com/gatehouse/gatehouse/internal/fapi"
 	"github.com/gatehouse/gatehouse/internal/httpx"
@@ -35,6 +36,7 @@ func (a *App) Handler() http.Handler {
 	for _, p := range []string{"/sign-in", "/sign-in/", "/sign-up", "/sign-up/", "/user", "/user/", "/sign-out"} {
 		mux.Handle(p, pages)
 	}
+	mux.Handle(assets.Prefix, a.Assets.Handler()) // clerk-js and @clerk/ui bundles: docs/nextjs.md
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
