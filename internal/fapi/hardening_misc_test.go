@@ -7,14 +7,18 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/users"
 )
+
+var engines = []apitest.Engine{apitest.SQLite, apitest.Postgres}
 
 // Behind a trusted proxy, the audit log and the webhook payload name the
 // same caller: the forwarded client address (not the proxy's) and the
 // request's user agent. Both read the one ClientInfo httpx.Observe computes.
 func TestCallerInfoBehindTrustedProxy(t *testing.T) {
-	for _, e := range []apitest.Engine{apitest.SQLite, apitest.Postgres} {
+	for _, e := range engines {
 		t.Run(string(e), func(t *testing.T) {
 			s := apitest.StartConfig(t, e, func(c *server.Config) {
 				c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
@@ -44,6 +48,82 @@ func TestCallerInfoBehindTrustedProxy(t *testing.T) {
 			req, _ := attrs["http_request"].(map[string]any)
 			if req["client_ip"] != client || req["user_agent"] != agent {
 				t.Fatalf("webhook event_attributes.http_request = %v, want client_ip %s and user_agent %q", req, client, agent)
+			}
+		})
+	}
+}
+
+// An address added to someone else's account is held for its owner's
+// sign-up only for users.EmailHold from when it was added: re-sending the
+// code does not extend the hold, and removing and re-adding the address
+// (or adding it again over its own lapsed row) within
+// users.EmailHoldCooldown gets no new hold. Time moves on the server's
+// injected clock.
+func TestEmailHoldNotRenewable(t *testing.T) {
+	for _, e := range engines {
+		t.Run(string(e), func(t *testing.T) {
+			clock := gatehouse.NewFakeClock(time.Now())
+			s := apitest.StartConfig(t, e, func(c *server.Config) { c.Clock = clock })
+			squatter := s.NewBrowser()
+			signUp(t, s, squatter, "squatter+clerk_test@example.com")
+			add := func(b *apitest.Browser, addr string) map[string]any {
+				t.Helper()
+				return b.Call("POST", "/v1/me/email_addresses", form("email_address", addr)).Env(t).Response
+			}
+			held := func(addr string) bool {
+				t.Helper()
+				r := s.NewBrowser().Call("POST", "/v1/client/sign_ups", form("email_address", addr, "password", "victim pass 12"))
+				if r.Status != 200 && r.ErrorCode() != "form_identifier_exists" {
+					t.Fatalf("sign-up with %s: %d %s", addr, r.Status, r.Body)
+				}
+				return r.Status != 200
+			}
+
+			// Re-sending the code does not extend the hold.
+			id := add(squatter, "victim1@example.com")["id"].(string)
+			for _, step := range []time.Duration{6 * time.Minute, 3 * time.Minute} {
+				clock.Advance(step)
+				if r := squatter.Call("POST", "/v1/me/email_addresses/"+id+"/prepare_verification", form("strategy", "email_code")); r.Status != 200 {
+					t.Fatalf("prepare: %d %s", r.Status, r.Body)
+				}
+			}
+			if !held("victim1@example.com") { // 9 minutes after adding
+				t.Fatal("the address was not held during its hold")
+			}
+			clock.Advance(2 * time.Minute) // 11 minutes after adding, 2 after the last re-send
+			if held("victim1@example.com") {
+				t.Fatal("re-sending the verification code extended the hold: the owner cannot sign up")
+			}
+
+			// Removing and re-adding within the cooldown: no new hold.
+			id = add(squatter, "victim2@example.com")["id"].(string)
+			clock.Advance(11 * time.Minute)
+			if r := squatter.Call("DELETE", "/v1/me/email_addresses/"+id, nil); r.Status != 200 {
+				t.Fatalf("remove: %d %s", r.Status, r.Body)
+			}
+			again := add(squatter, "victim2@example.com")
+			if exp, _ := again["verification"].(map[string]any)["expire_at"].(float64); int64(exp) > clock.Now().UnixMilli() {
+				t.Fatalf("re-added address held until %d (now %d)", int64(exp), clock.Now().UnixMilli())
+			}
+			if held("victim2@example.com") {
+				t.Fatal("removing and re-adding the address renewed its hold")
+			}
+			// Adding it again over its own lapsed row: no new hold either.
+			add(squatter, "victim3@example.com")
+			clock.Advance(11 * time.Minute)
+			add(squatter, "victim3@example.com")
+			if held("victim3@example.com") {
+				t.Fatal("re-adding the lapsed address renewed its hold")
+			}
+
+			// After the cooldown the address can be held again (by a fresh
+			// account: the squatter's session has long expired by then).
+			clock.Advance(users.EmailHoldCooldown)
+			other := s.NewBrowser()
+			signUp(t, s, other, "other+clerk_test@example.com")
+			add(other, "victim3@example.com")
+			if !held("victim3@example.com") {
+				t.Fatal("an address added after the cooldown was not held")
 			}
 		})
 	}

@@ -12,6 +12,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
 )
 
 // Modes.
@@ -45,6 +47,10 @@ type Config struct {
 	TrustedProxies      []netip.Prefix // peers whose X-Forwarded-For is believed
 	HIBP                bool           // check new passwords against Have I Been Pwned (k-anonymity)
 	HIBPURL             string         // range API base URL
+
+	// Clock is the time source; nil: the system clock (tests inject a
+	// gatehouse.FakeClock). Not a flag.
+	Clock gatehouse.Clock
 
 	webhookLeaseEnv    string
 	trustedProxiesText string
