@@ -9,8 +9,6 @@ package audit
 import (
 	"context"
 	"log/slog"
-	"net/http"
-	"net/netip"
 	"sync"
 	"time"
 
@@ -37,28 +35,6 @@ const (
 	SecretKeyUsed     = "secret_key.used"
 )
 
-type ctxKey struct{}
-
-type requestInfo struct{ ip, userAgent string }
-
-// Middleware remembers each request's client IP (trusted proxies honoured)
-// and user agent for the events recorded while serving it.
-func Middleware(trusted []netip.Prefix) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ip := ""
-			if a := httpx.ClientIP(r, trusted); a.IsValid() {
-				ip = a.String()
-			}
-			ua := r.UserAgent()
-			if len(ua) > 256 {
-				ua = ua[:256]
-			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, requestInfo{ip, ua})))
-		})
-	}
-}
-
 // Log records events. A nil *Log records nothing.
 type Log struct {
 	Store  *store.Store
@@ -78,8 +54,8 @@ type Event struct {
 }
 
 func (l *Log) row(ctx context.Context, ev Event) *store.AuditEvent {
-	info, _ := ctx.Value(ctxKey{}).(requestInfo)
-	row := &store.AuditEvent{ID: gatehouse.NewID("aud_"), Type: ev.Type, IP: info.ip, UserAgent: info.userAgent,
+	info := httpx.Client(ctx) // computed once per request by httpx.Observe
+	row := &store.AuditEvent{ID: gatehouse.NewID("aud_"), Type: ev.Type, IP: info.IP, UserAgent: info.UserAgent,
 		Data: ev.Data, CreatedAt: l.Clock.Now().UnixMilli()}
 	if ev.UserID != "" {
 		row.UserID = &ev.UserID
@@ -95,6 +71,9 @@ func (l *Log) emitLog(ctx context.Context, row *store.AuditEvent) {
 		return
 	}
 	attrs := []slog.Attr{slog.String("type", row.Type), slog.String("id", row.ID), slog.String("ip", row.IP)}
+	if rid := httpx.Client(ctx).RequestID; rid != "" {
+		attrs = append(attrs, slog.String("request_id", rid))
+	}
 	if row.UserID != nil {
 		attrs = append(attrs, slog.String("user_id", *row.UserID))
 	}

@@ -155,7 +155,7 @@ func (a *API) PagesHandler() http.Handler {
 	return a.loadClient(a.pageGuard(mux))
 }
 
-// pageGuard enforces the CSRF defences on POST: same-origin Origin / Sec-Fetch-Site and the double-submit token.
+// pageGuard enforces the CSRF defences on POST (checkCSRF).
 func (a *API) pageGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
@@ -171,12 +171,23 @@ func (a *API) pageGuard(next http.Handler) http.Handler {
 var errCSRF = &gatehouse.Error{Status: http.StatusForbidden, Code: "csrf_invalid", Message: "request refused",
 	LongMessage: "This form expired or came from another site. Reload the page and try again."}
 
+// checkCSRF accepts a page POST only when the browser says it comes from
+// this site — an Origin equal to the public URL, or (no Origin) a
+// Sec-Fetch-Site of same-origin or none — and it carries the double-submit
+// token. A POST with neither header is refused: every current browser sends
+// at least one, and the double-submit pair alone can be forged by whoever
+// can plant a cookie (a sibling subdomain, an http:// response).
 func (a *API) checkCSRF(r *http.Request) error {
-	if o := r.Header.Get("Origin"); o != "" && o != a.PublicURL {
+	origin := r.Header.Get("Origin")
+	if origin != "" && origin != a.PublicURL {
 		return errCSRF
 	}
 	switch r.Header.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
+	case "same-origin", "none":
+	case "":
+		if origin == "" {
+			return errCSRF
+		}
 	default:
 		return errCSRF
 	}

@@ -12,7 +12,9 @@ import (
 // a code is mailed to it, and the code verifies it.
 
 // PrepareEmailVerification mails a verification code to one of u's
-// unverified addresses and holds the address while the code is valid.
+// unverified addresses. It does not extend the address's hold (which runs
+// from when the address was added: users.EmailHold), so re-sending cannot
+// keep someone else's address reserved.
 func (e *Engine) PrepareEmailVerification(ctx context.Context, u *gatehouse.User, id string) (int64, error) {
 	idn := u.EmailByID(id)
 	if idn == nil {
@@ -21,11 +23,7 @@ func (e *Engine) PrepareEmailVerification(ctx context.Context, u *gatehouse.User
 	if idn.VerificationStatus == gatehouse.VerificationVerified {
 		return 0, formErr(422, "verification_already_verified", "This email address is already verified.", "email_address_id")
 	}
-	exp, err := e.issueCode(ctx, idn.ID, PurposeVerifyEmail, idn.ID, idn.Value, u.ID, idn.ID)
-	if err != nil {
-		return 0, err
-	}
-	return exp, e.users.HoldEmail(ctx, u.ID, idn.ID, exp)
+	return e.issueCode(ctx, idn.ID, PurposeVerifyEmail, idn.ID, idn.Value, u.ID, idn.ID)
 }
 
 // AttemptEmailVerification checks the code sent to one of u's addresses

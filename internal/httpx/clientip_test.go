@@ -1,10 +1,13 @@
 package httpx
 
 import (
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 var proxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
@@ -66,4 +69,31 @@ func FuzzClientIP(f *testing.F) {
 			t.Fatalf("answer %s is neither the peer nor in %q", got, xff)
 		}
 	})
+}
+
+// Observe computes the caller once; ClientAddr (rate limits) reads that
+// value, and the user agent kept is bounded, valid UTF-8 without NUL.
+func TestClientInfoOnce(t *testing.T) {
+	var got ClientInfo
+	var addr netip.Addr
+	h := Observe(slog.New(slog.DiscardHandler), "test", proxies)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = Client(r.Context())
+		addr = ClientAddr(r, nil) // the request's value, whatever list the caller holds
+	}))
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "10.1.2.3:4000"
+	r.Header.Set("X-Forwarded-For", "198.51.100.1")
+	r.Header.Set("User-Agent", strings.Repeat("a", MaxUserAgent-1)+"é\x00tail")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if got.IP != "198.51.100.1" || addr != got.Addr || got.RequestID == "" || got.RequestID != w.Header().Get("X-Request-Id") {
+		t.Fatalf("client info %+v, ClientAddr %v", got, addr)
+	}
+	if got.UserAgent != strings.Repeat("a", MaxUserAgent-1) || !utf8.ValidString(got.UserAgent) {
+		t.Fatalf("user agent %q", got.UserAgent)
+	}
+	// Outside Observe, ClientAddr computes under the list it is given.
+	if a := ClientAddr(r, proxies); a.String() != "198.51.100.1" {
+		t.Fatalf("ClientAddr outside Observe: %v", a)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"time"
 )
@@ -19,19 +20,6 @@ const (
 	keyLogger
 	keyClient
 )
-
-// ClientInfo is the caller's address and user agent, for audit and webhook
-// event attributes.
-type ClientInfo struct {
-	IP        string
-	UserAgent string
-}
-
-// Client returns the ClientInfo of the request in ctx (zero outside one).
-func Client(ctx context.Context) ClientInfo {
-	ci, _ := ctx.Value(keyClient).(ClientInfo)
-	return ci
-}
 
 // RequestID returns the id of the request in ctx ("" outside a request).
 func RequestID(ctx context.Context) string {
@@ -79,10 +67,12 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Observe gives every request an id (X-Request-Id, also used as
-// clerk_trace_id), a request-scoped logger, an access-log line and panic
-// recovery that answers 500 "Internal error" instead of dropping the
-// connection. Query strings are not logged (they can carry identifiers).
-func Observe(base *slog.Logger, face string) func(http.Handler) http.Handler {
+// clerk_trace_id), its ClientInfo (the client address under the trusted
+// proxies' X-Forwarded-For, see ClientIP), a request-scoped logger, an
+// access-log line and panic recovery that answers 500 "Internal error"
+// instead of dropping the connection. Query strings are not logged (they
+// can carry identifiers).
+func Observe(base *slog.Logger, face string, trusted []netip.Prefix) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -90,7 +80,8 @@ func Observe(base *slog.Logger, face string) func(http.Handler) http.Handler {
 			l := base.With(slog.String("request_id", id))
 			host, _, _ := net.SplitHostPort(r.RemoteAddr)
 			ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, l)
-			ctx = context.WithValue(ctx, keyClient, ClientInfo{IP: host, UserAgent: r.UserAgent()})
+			ci := NewClientInfo(r, trusted, id)
+			ctx = context.WithValue(ctx, keyClient, ci)
 			r = r.WithContext(ctx)
 			w.Header().Set("X-Request-Id", id)
 			sw := &statusWriter{ResponseWriter: w}
@@ -106,7 +97,7 @@ func Observe(base *slog.Logger, face string) func(http.Handler) http.Handler {
 				}
 				l.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("face", face), slog.String("method", r.Method),
 					slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Int("bytes", sw.size),
-					slog.Duration("duration", time.Since(start)), slog.String("remote_ip", host))
+					slog.Duration("duration", time.Since(start)), slog.String("remote_ip", host), slog.String("client_ip", ci.IP))
 			}()
 			next.ServeHTTP(sw, r)
 		})

@@ -72,7 +72,7 @@ func (p *Policy) Frontend(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rule, ok := FrontendRule(r.Method, r.URL.Path); ok && !p.Allow(w, r, rule, httpx.RateKey(httpx.ClientIP(r, p.Trusted))) {
+		if rule, ok := FrontendRule(r.Method, r.URL.Path); ok && !p.Allow(w, r, rule, httpx.RateKey(httpx.ClientAddr(r, p.Trusted))) {
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -104,7 +104,7 @@ func (p *Policy) Check(r *http.Request, rules ...Rule) *gatehouse.Error {
 	if p == nil || p.Limiter == nil {
 		return nil
 	}
-	key := httpx.RateKey(httpx.ClientIP(r, p.Trusted))
+	key := httpx.RateKey(httpx.ClientAddr(r, p.Trusted))
 	for _, rule := range rules {
 		if ge := p.decide(r, rule, key); ge != nil {
 			return ge

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/assets"
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
 )
 
 // Modes.
@@ -55,6 +56,10 @@ type Config struct {
 	IdleTimeout         time.Duration  // keep-alive connections idle at most this long (default 60 s)
 	ClerkJSDir          string         // offline directory of `npm pack` tarballs of the pinned Clerk bundles
 	NPMRegistry         string         // registry the pinned bundles are fetched from on first use
+
+	// Clock is the time source; nil: the system clock (tests inject a
+	// gatehouse.FakeClock). Not a flag.
+	Clock gatehouse.Clock
 
 	webhookLeaseEnv    string
 	maxConnsText       string

@@ -14,9 +14,23 @@ import (
 const MaxEmailsPerUser = 20
 
 // EmailHold is how long an added, unverified address is reserved for the
-// account that added it. After that anyone may claim it (sign-up, another
-// account): an unverified address proves nothing, so it must not squat.
+// account that added it, counted from when it was added: sending (or
+// re-sending) a verification code never extends it. After that anyone may
+// claim it (sign-up, another account): an unverified address proves
+// nothing, so it must not squat.
 const EmailHold = 10 * time.Minute
+
+// EmailHoldCooldown bounds holds per address: once an address has been
+// held, it is not held again, for any account, until this long after that
+// hold began. Removing and re-adding an address (or passing it between
+// accounts) within the cooldown adds it unheld: claimable at once by its
+// real owner. The owner of a legitimately re-added address can still
+// verify it; only the reservation is missing.
+const EmailHoldCooldown = 24 * time.Hour
+
+// purposeEmailHold marks, in the codes table, when an address was last
+// held. The rows are never redeemable: created consumed, with no attempts.
+const purposeEmailHold = "email_hold"
 
 // AddEmail adds an unverified email address to a user (the frontend's
 // "add email"; it signs nothing in until verified).
@@ -30,8 +44,6 @@ func (s *Service) AddEmail(ctx context.Context, userID, raw string) (*gatehouse.
 	}
 	now := s.now()
 	idn := s.newIdentification(userID, gatehouse.KindEmail, raw, norm, gatehouse.VerificationUnverified, "email_code", now)
-	hold := now + EmailHold.Milliseconds()
-	idn.VerificationExpireAt = &hold
 	err := s.st.Tx(ctx, func(q *store.Q) error {
 		u, err := q.GetUserForUpdate(ctx, userID)
 		if err != nil {
@@ -41,6 +53,13 @@ func (s *Service) AddEmail(ctx context.Context, userID, raw string) (*gatehouse.
 			return gatehouse.Errorf(http.StatusUnprocessableEntity, gatehouse.CodeParamValueInvalid, "too many email addresses",
 				"An account can hold at most %d email addresses.", MaxEmailsPerUser)
 		}
+		hold := now // unheld: stale (claimable) at once
+		if granted, err := s.grantHold(ctx, q, userID, norm, now); err != nil {
+			return err
+		} else if granted {
+			hold = now + EmailHold.Milliseconds()
+		}
+		idn.VerificationExpireAt = &hold
 		if err := q.InsertIdentification(ctx, &idn); err != nil {
 			return err
 		}
@@ -61,21 +80,20 @@ func (s *Service) AddEmail(ctx context.Context, userID, raw string) (*gatehouse.
 	return &idn, nil
 }
 
-// HoldEmail extends the reservation of an unverified address until until
-// (a verification code was sent for it).
-func (s *Service) HoldEmail(ctx context.Context, userID, id string, until int64) error {
-	return s.st.Tx(ctx, func(q *store.Q) error {
-		u, err := q.GetUser(ctx, userID)
-		if err != nil {
-			return err
-		}
-		idn := u.EmailByID(id)
-		if idn == nil {
-			return gatehouse.NotFound("Email address")
-		}
-		idn.VerificationExpireAt, idn.UpdatedAt = &until, s.now()
-		return q.UpdateIdentification(ctx, idn)
-	})
+// grantHold decides, inside the adding transaction, whether a newly added
+// address is held: only when no hold on it began within EmailHoldCooldown.
+// A granted hold is recorded (rolled back with the insert if that fails).
+func (s *Service) grantHold(ctx context.Context, q *store.Q, userID, norm string, now int64) (bool, error) {
+	owner := purposeEmailHold + ":" + norm
+	last, err := q.LatestCode(ctx, owner, purposeEmailHold)
+	switch {
+	case err == nil && last.CreatedAt > now-EmailHoldCooldown.Milliseconds():
+		return false, nil
+	case err != nil && !errors.Is(err, gatehouse.ErrNotFound):
+		return false, err
+	}
+	return true, q.InsertCode(ctx, &store.CodeRow{ID: gatehouse.NewID("code_"), OwnerID: owner, Purpose: purposeEmailHold,
+		Target: userID, CodeHash: []byte(purposeEmailHold), ExpireAt: now + EmailHoldCooldown.Milliseconds(), ConsumedAt: &now, CreatedAt: now})
 }
 
 // MarkEmailVerified records that the user proved control of the address.

@@ -3,7 +3,6 @@ package webhook
 import (
 	"context"
 	"errors"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -38,19 +37,22 @@ type EndpointParams struct {
 
 func sealAD(id string) []byte { return []byte("gatehouse-webhook-secret:" + id) }
 
-// ValidateURL checks an endpoint URL: absolute http(s), no credentials, and
-// (unless private destinations are allowed) no literal forbidden address.
-// Host names are checked again at send time, after DNS resolution.
+// ValidateURL checks an endpoint URL: absolute http(s), no credentials, a
+// host that is a DNS name or an address, and (unless private destinations
+// are allowed) no host that denotes a forbidden address however it is
+// spelled (hostAddr reads it the way resolvers do). Host names are checked
+// again at send time, after DNS resolution, by the same classifier.
 func (s *Service) ValidateURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || len(raw) > 2048 {
 		return gatehouse.ParamInvalid("url", "url must be an absolute http(s) URL without credentials.")
 	}
-	if !s.AllowPrivate {
-		h := u.Hostname()
-		if ip, err := netip.ParseAddr(h); (err == nil && Forbidden(ip)) || h == "localhost" || strings.HasSuffix(h, ".localhost") {
-			return gatehouse.ParamInvalid("url", "url points to a private, loopback or link-local address; start the server with --webhook-allow-private to allow it (development only).")
-		}
+	addr, local, err := hostAddr(u.Hostname())
+	if err != nil {
+		return gatehouse.ParamInvalid("url", "url's host must be an ASCII DNS name (xn-- form for international names) or an IP address.")
+	}
+	if !s.AllowPrivate && (local || (addr.IsValid() && Forbidden(addr))) {
+		return gatehouse.ParamInvalid("url", "url points to a private, loopback, link-local or reserved address; start the server with --webhook-allow-private to allow it (development only).")
 	}
 	return nil
 }

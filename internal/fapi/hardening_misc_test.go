@@ -1,0 +1,176 @@
+package fapi_test
+
+import (
+	"io"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apitest"
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/users"
+)
+
+var engines = []apitest.Engine{apitest.SQLite, apitest.Postgres}
+
+// Behind a trusted proxy, the audit log and the webhook payload name the
+// same caller: the forwarded client address (not the proxy's) and the
+// request's user agent. Both read the one ClientInfo httpx.Observe computes.
+func TestCallerInfoBehindTrustedProxy(t *testing.T) {
+	for _, e := range engines {
+		t.Run(string(e), func(t *testing.T) {
+			s := apitest.StartConfig(t, e, func(c *server.Config) {
+				c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+			})
+			rcv := apitest.NewReceiver(t)
+			s.AddEndpoint(rcv, "user.created")
+			s.RunDispatcher()
+
+			const client, agent = "203.0.113.77", "caller-info-test/1.0 (proxied)"
+			proxied := func() *apitest.Browser {
+				b := s.NewBrowser()
+				b.Header = http.Header{"X-Forwarded-For": {"198.51.100.1, " + client}, "User-Agent": {agent}}
+				return b
+			}
+			signUp(t, s, proxied(), "proxied+clerk_test@example.com")
+			// A failed sign-in: an audit event recorded from this request.
+			b := proxied()
+			si := b.Call("POST", "/v1/client/sign_ins", form("identifier", "proxied+clerk_test@example.com")).Env(t).Response
+			b.Call("POST", "/v1/client/sign_ins/"+si["id"].(string)+"/attempt_first_factor", form("strategy", "password", "password", "not the password 1"))
+
+			evs, _, body := auditList(t, s, "type=sign_in.failed")
+			if len(evs) != 1 || evs[0].IP != client || evs[0].UserAgent != agent {
+				t.Fatalf("audit event: want ip %s and user agent %q: %s", client, agent, body)
+			}
+			ds := rcv.WaitFor(t, "user.created", 10*time.Second, func(ds []apitest.Delivery) bool { return len(ds) >= 1 })
+			attrs, _ := ds[0].Event["event_attributes"].(map[string]any)
+			req, _ := attrs["http_request"].(map[string]any)
+			if req["client_ip"] != client || req["user_agent"] != agent {
+				t.Fatalf("webhook event_attributes.http_request = %v, want client_ip %s and user_agent %q", req, client, agent)
+			}
+		})
+	}
+}
+
+// An address added to someone else's account is held for its owner's
+// sign-up only for users.EmailHold from when it was added: re-sending the
+// code does not extend the hold, and removing and re-adding the address
+// (or adding it again over its own lapsed row) within
+// users.EmailHoldCooldown gets no new hold. Time moves on the server's
+// injected clock.
+func TestEmailHoldNotRenewable(t *testing.T) {
+	for _, e := range engines {
+		t.Run(string(e), func(t *testing.T) {
+			clock := gatehouse.NewFakeClock(time.Now())
+			s := apitest.StartConfig(t, e, func(c *server.Config) { c.Clock = clock })
+			squatter := s.NewBrowser()
+			signUp(t, s, squatter, "squatter+clerk_test@example.com")
+			add := func(b *apitest.Browser, addr string) map[string]any {
+				t.Helper()
+				return b.Call("POST", "/v1/me/email_addresses", form("email_address", addr)).Env(t).Response
+			}
+			held := func(addr string) bool {
+				t.Helper()
+				r := s.NewBrowser().Call("POST", "/v1/client/sign_ups", form("email_address", addr, "password", "victim pass 12"))
+				if r.Status != 200 && r.ErrorCode() != "form_identifier_exists" {
+					t.Fatalf("sign-up with %s: %d %s", addr, r.Status, r.Body)
+				}
+				return r.Status != 200
+			}
+
+			// Re-sending the code does not extend the hold.
+			id := add(squatter, "victim1@example.com")["id"].(string)
+			for _, step := range []time.Duration{6 * time.Minute, 3 * time.Minute} {
+				clock.Advance(step)
+				if r := squatter.Call("POST", "/v1/me/email_addresses/"+id+"/prepare_verification", form("strategy", "email_code")); r.Status != 200 {
+					t.Fatalf("prepare: %d %s", r.Status, r.Body)
+				}
+			}
+			if !held("victim1@example.com") { // 9 minutes after adding
+				t.Fatal("the address was not held during its hold")
+			}
+			clock.Advance(2 * time.Minute) // 11 minutes after adding, 2 after the last re-send
+			if held("victim1@example.com") {
+				t.Fatal("re-sending the verification code extended the hold: the owner cannot sign up")
+			}
+
+			// Removing and re-adding within the cooldown: no new hold.
+			id = add(squatter, "victim2@example.com")["id"].(string)
+			clock.Advance(11 * time.Minute)
+			if r := squatter.Call("DELETE", "/v1/me/email_addresses/"+id, nil); r.Status != 200 {
+				t.Fatalf("remove: %d %s", r.Status, r.Body)
+			}
+			again := add(squatter, "victim2@example.com")
+			if exp, _ := again["verification"].(map[string]any)["expire_at"].(float64); int64(exp) > clock.Now().UnixMilli() {
+				t.Fatalf("re-added address held until %d (now %d)", int64(exp), clock.Now().UnixMilli())
+			}
+			if held("victim2@example.com") {
+				t.Fatal("removing and re-adding the address renewed its hold")
+			}
+			// Adding it again over its own lapsed row: no new hold either.
+			add(squatter, "victim3@example.com")
+			clock.Advance(11 * time.Minute)
+			add(squatter, "victim3@example.com")
+			if held("victim3@example.com") {
+				t.Fatal("re-adding the lapsed address renewed its hold")
+			}
+
+			// After the cooldown the address can be held again (by a fresh
+			// account: the squatter's session has long expired by then).
+			clock.Advance(users.EmailHoldCooldown)
+			other := s.NewBrowser()
+			signUp(t, s, other, "other+clerk_test@example.com")
+			add(other, "victim3@example.com")
+			if !held("victim3@example.com") {
+				t.Fatal("an address added after the cooldown was not held")
+			}
+		})
+	}
+}
+
+// A hosted-page POST whose CSRF cookie was planted (a sibling subdomain or
+// an http:// response can set cookies) with a matching form field is
+// refused when the request carries neither Origin nor Sec-Fetch-Site: every
+// current browser sends one of them on a POST, so only the double-submit
+// pair would vouch for it. With either header naming this site, the same
+// pair passes.
+func TestPagesCSRFNeedsOriginOrFetchMetadata(t *testing.T) {
+	s := apitest.Start(t, apitest.SQLite)
+	s.BAPI("POST", "/users", map[string]any{"email_address": []string{"planted@example.com"}, "password": "planted pass 12"})
+	const planted = "plantedplantedplantedplanted0123"
+	post := func(header map[string]string) (int, string) {
+		t.Helper()
+		f := url.Values{"csrf_token": {planted}, "identifier": {"planted@example.com"}, "password": {"planted pass 12"}}
+		req, _ := http.NewRequest("POST", s.URL+"/sign-in", strings.NewReader(f.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Cookie", "__gh_csrf="+planted)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	if status, body := post(nil); status != http.StatusForbidden || !strings.Contains(body, "another site") {
+		t.Fatalf("planted cookie + field, no Origin, no Sec-Fetch-Site: %d %.300s", status, body)
+	}
+	for _, h := range []map[string]string{{"Origin": s.URL}, {"Sec-Fetch-Site": "same-origin"}} {
+		if status, body := post(h); status != http.StatusSeeOther {
+			t.Fatalf("%v: %d %.300s", h, status, body)
+		}
+	}
+	for _, h := range []map[string]string{{"Sec-Fetch-Site": "same-site"}, {"Origin": "null"}} {
+		if status, _ := post(h); status != http.StatusForbidden {
+			t.Fatalf("%v: %d", h, status)
+		}
+	}
+}
