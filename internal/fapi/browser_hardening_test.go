@@ -71,3 +71,28 @@ func TestFrontendCannotSelfVerifyOrWriteMetadata(t *testing.T) {
 		t.Fatalf("unsafe_metadata: %d %s", r.Status, r.Body)
 	}
 }
+
+// A mutation whose browser sends no Origin but says it is cross-site (Fetch
+// Metadata) is refused before anything runs; same-origin and header-less
+// (non-browser) requests go through.
+func TestFrontendRefusesCrossSiteWithoutOrigin(t *testing.T) {
+	s := apitest.Start(t, apitest.SQLite)
+	body := "email_address=xsite%2Bclerk_test%40example.com&password=xsite+password+17"
+	ct := "application/x-www-form-urlencoded"
+	r := s.Do("POST", "/v1/client/sign_ups", body, map[string]string{"Content-Type": ct, "Sec-Fetch-Site": "cross-site"})
+	if r.Status != http.StatusForbidden || r.ErrorCode() != "origin_invalid" {
+		t.Fatalf("cross-site without Origin: %d %s", r.Status, r.Body)
+	}
+	if got := s.BAPI("GET", "/v1/users?email_address=xsite%2Bclerk_test%40example.com", nil); strings.Contains(string(got.Body), "xsite") {
+		t.Fatalf("the refused sign-up created something: %s", got.Body)
+	}
+	for _, site := range []string{"same-origin", ""} {
+		h := map[string]string{"Content-Type": ct}
+		if site != "" {
+			h["Sec-Fetch-Site"] = site
+		}
+		if r := s.Do("POST", "/v1/client/sign_ups", body, h); r.Status != http.StatusOK {
+			t.Fatalf("Sec-Fetch-Site %q: %d %s", site, r.Status, r.Body)
+		}
+	}
+}

@@ -140,7 +140,16 @@ func (a *API) cors(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		if origin != "" && !ok && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		mutation := r.Method != http.MethodGet && r.Method != http.MethodHead
+		// A browser that names no Origin but says the request is cross-site
+		// (Fetch Metadata) is refused too; a request with neither header is
+		// not a browser's and carries no victim's SameSite=Lax cookie.
+		if mutation && origin == "" && r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+			httpx.Error(w, r, &gatehouse.Error{Status: http.StatusForbidden, Code: "origin_invalid", Message: "origin not allowed",
+				LongMessage: "Cross-site requests must name an allowed Origin."})
+			return
+		}
+		if origin != "" && !ok && mutation {
 			httpx.Error(w, r, &gatehouse.Error{Status: http.StatusForbidden, Code: "origin_invalid", Message: "origin not allowed",
 				LongMessage: fmt.Sprintf("Requests from %.100s are not allowed; add the origin to the instance's allowed origins.", origin)})
 			return
