@@ -27,7 +27,7 @@ func (e *Engine) signInForStep(ctx context.Context, c *gatehouse.Client, id stri
 		ok = ok || si.Status == w
 	}
 	if !ok {
-		return nil, nil, formErr(422, "sign_in_status_invalid", "This sign-in is "+si.Status+"; this step is not possible now.", "")
+		return nil, nil, errStatusInvalid(si.Status)
 	}
 	if si.User == nil {
 		return nil, nil, errIdentifierNotFound()

@@ -145,6 +145,12 @@ func errBanned() error {
 	return formErr(http.StatusForbidden, gatehouse.CodeUserBanned, "You are not allowed to sign in. Contact the application's support.", "")
 }
 
+// errStatusInvalid refuses a step the sign-in's status does not allow,
+// including a second completion of an already complete sign-in.
+func errStatusInvalid(status string) error {
+	return formErr(http.StatusUnprocessableEntity, "sign_in_status_invalid", "This sign-in is "+status+"; this step is not possible now.", "")
+}
+
 func errSessionExists() error {
 	return formErr(http.StatusBadRequest, "session_exists", "You're already signed in.", "")
 }
