@@ -4,11 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -234,4 +238,57 @@ func TestSignInLookupErrorPropagates(t *testing.T) {
 			}
 		}
 	})
+}
+
+var reRealID = regexp.MustCompile(`^idn_[0-9A-Za-z]{27}$`)
+
+// The email_address_id a sign-in shows for an address without an account
+// is the same for every client asking (and across a restart), looks like a
+// real identification id, and claims a creation time within the instance's
+// lifetime — as a real account's id does.
+func TestPhantomIdentificationIDs(t *testing.T) {
+	dir := t.TempDir()
+	var first map[string]string
+	for round := range 2 { // the second round restarts the server on the same data directory
+		s := apitest.StartConfig(t, apitest.SQLite, func(c *server.Config) { c.DataDir = dir })
+		if round == 0 {
+			s.BAPI("POST", "/users", map[string]any{"email_address": []string{"real@example.com"}, "password": "right password 1"})
+		}
+		ids := map[string]string{}
+		for _, ident := range []string{"real@example.com", "ghost@example.com", "ｇｈｏｓｔ@example.com", "GHOST@example.com", "other@example.com"} {
+			var seen []string
+			for range 3 { // three fresh clients
+				_, got := factorIDs(s.NewBrowser().Call("POST", "/v1/client/sign_ins", form("identifier", ident)).Env(t))
+				if len(got) == 0 {
+					t.Fatalf("%q: no email factor", ident)
+				}
+				seen = append(seen, got[0])
+			}
+			if seen[0] != seen[1] || seen[1] != seen[2] {
+				t.Errorf("%q: email_address_id differs between clients: %v", ident, seen)
+			}
+			id := seen[0]
+			if !reRealID.MatchString(id) {
+				t.Errorf("%q: email_address_id %q is not shaped like a real one", ident, id)
+			}
+			sec, ok := gatehouse.IDTime(gatehouse.PrefixIdentification, id)
+			created := s.App.Instance.CreatedAt() / 1000
+			if !ok || int64(sec) < created || int64(sec) > time.Now().Unix() {
+				t.Errorf("%q: id %s claims second %d, outside the instance's lifetime [%d, now]", ident, id, sec, created)
+			}
+			ids[ident] = id
+		}
+		if ids["ghost@example.com"] != ids["ｇｈｏｓｔ@example.com"] || ids["ghost@example.com"] != ids["GHOST@example.com"] {
+			t.Errorf("forms of one address get different ids: %v", ids)
+		}
+		if ids["ghost@example.com"] == ids["other@example.com"] || ids["ghost@example.com"] == ids["real@example.com"] {
+			t.Errorf("different addresses share an id: %v", ids)
+		}
+		if round == 0 {
+			first = ids
+		} else if ids["ghost@example.com"] != first["ghost@example.com"] || ids["real@example.com"] != first["real@example.com"] {
+			t.Errorf("ids changed across a restart: before %v, after %v", first, ids)
+		}
+		s.App.Close()
+	}
 }
