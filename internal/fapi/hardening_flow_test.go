@@ -3,6 +3,7 @@ package fapi_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -180,17 +181,33 @@ func assertOneSignIn(t *testing.T, s *apitest.Server, userID string) {
 	}
 }
 
+// rawDB opens a second connection to the database behind s, for a test to
+// change what the server will find there. It is closed when the test ends.
+func rawDB(t *testing.T, s *apitest.Server) *sql.DB {
+	t.Helper()
+	var db *sql.DB
+	var err error
+	if s.App.Store.Engine() == store.Postgres {
+		db, err = sql.Open("pgx", s.App.Config.DatabaseURL)
+	} else {
+		db, err = sql.Open("sqlite", "file:"+filepath.Join(s.App.Config.DataDir, "gatehouse.db")+"?_pragma=busy_timeout(10000)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // breakUsers makes every read of the users table fail in the real database
 // behind s: on PostgreSQL with SQLSTATE 57P03 (cannot_connect_now, what a
 // server shutting down answers), on SQLite by taking the table away. Other
 // tables keep working, so a sign-in's own row still loads.
 func breakUsers(t *testing.T, s *apitest.Server) {
 	t.Helper()
-	var db *sql.DB
-	var err error
+	db := rawDB(t, s)
 	var stmts []string
 	if s.App.Store.Engine() == store.Postgres {
-		db, err = sql.Open("pgx", s.App.Config.DatabaseURL)
 		stmts = []string{
 			"ALTER TABLE users RENAME TO users_real",
 			`CREATE FUNCTION gh_users_down() RETURNS SETOF users_real LANGUAGE plpgsql AS $$
@@ -198,13 +215,8 @@ func breakUsers(t *testing.T, s *apitest.Server) {
 			"CREATE VIEW users AS SELECT * FROM gh_users_down()",
 		}
 	} else {
-		db, err = sql.Open("sqlite", "file:"+filepath.Join(s.App.Config.DataDir, "gatehouse.db")+"?_pragma=busy_timeout(10000)")
 		stmts = []string{"ALTER TABLE users RENAME TO users_gone"}
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	for _, q := range stmts {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -291,4 +303,129 @@ func TestPhantomIdentificationIDs(t *testing.T) {
 		}
 		s.App.Close()
 	}
+}
+
+// Reset-code guesses are bounded per account across codes: on a locked
+// account the owner can still reset, but requesting code after code buys an
+// attacker no more than the lockout budget of guesses (10 per window);
+// beyond it guesses are refused unevaluated (even the right code) and no new
+// code is sent, until the window ends or a reset completes.
+func TestResetGuessesBudgetedPerAccount(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		const addr = "budget@example.com"
+		var u struct{ ID string }
+		s.BAPI("POST", "/users", map[string]any{"email_address": []string{addr}, "password": "right password 1"}).JSON(t, &u)
+		lock := func() {
+			b := s.NewBrowser()
+			id := b.Call("POST", "/v1/client/sign_ins", form("identifier", addr)).Env(t).Response["id"].(string)
+			for range 10 {
+				b.Call("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", form("strategy", "password", "password", "wrong guess 1"))
+			}
+			if r := b.Call("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", form("strategy", "password", "password", "right password 1")); r.ErrorCode() != "user_locked" {
+				t.Fatalf("account not locked: %d %s", r.Status, r.Body)
+			}
+		}
+		// startReset opens a sign-in and asks for a reset code; it returns the
+		// browser, the sign-in id, the code mailed and the prepare answer.
+		startReset := func() (*apitest.Browser, string, string, *apitest.Response) {
+			b := s.NewBrowser()
+			id := b.Call("POST", "/v1/client/sign_ins", form("identifier", addr)).Env(t).Response["id"].(string)
+			before := s.Mail.Count()
+			r := b.Call("POST", "/v1/client/sign_ins/"+id+"/prepare_first_factor", form("strategy", "reset_password_email_code"))
+			code := ""
+			if s.Mail.Count() > before {
+				code = mailedCode(t, s, addr)
+			}
+			return b, id, code, r
+		}
+		reset := func(b *apitest.Browser, id, code, pw string) {
+			t.Helper()
+			if e := b.Call("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", form("strategy", "reset_password_email_code", "code", code)).Env(t); e.Response["status"] != "needs_new_password" {
+				t.Fatalf("reset code: %v", e.Response)
+			}
+			if e := b.Call("POST", "/v1/client/sign_ins/"+id+"/reset_password", form("password", pw)).Env(t); e.Response["status"] != "complete" {
+				t.Fatalf("reset: %v", e.Response)
+			}
+		}
+
+		// Locked, the owner still resets.
+		lock()
+		b, id, code, r := startReset()
+		if r.Status != 200 || code == "" {
+			t.Fatalf("prepare reset on a locked account: %d %s", r.Status, r.Body)
+		}
+		reset(b, id, code, "owner password 2")
+
+		// The attacker locks the account again, keeps a live code in reserve
+		// (to show that even the right code is refused once the budget is
+		// spent) and requests code after code.
+		lock()
+		rb, rid, rcode, _ := startReset()
+		evaluated, refused := 0, 0
+		for range 5 {
+			b, id, code, r := startReset()
+			if r.Status != 200 {
+				if r.Status != 403 || r.ErrorCode() != "user_locked" {
+					t.Fatalf("prepare reset over budget: %d %s", r.Status, r.Body)
+				}
+				refused++
+				continue
+			}
+			for g := range 5 {
+				guess := fmt.Sprintf("%06d", g)
+				if guess == code {
+					guess = "999999"
+				}
+				r := b.Call("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", form("strategy", "reset_password_email_code", "code", guess))
+				switch r.ErrorCode() {
+				case "form_code_incorrect":
+					evaluated++
+				case "user_locked":
+					if _, ok := r.Map(t)["errors"].([]any)[0].(map[string]any)["meta"].(map[string]any)["lockout_expires_in_seconds"]; !ok || r.Status != 403 {
+						t.Fatalf("refused guess: %d %s", r.Status, r.Body)
+					}
+					refused++
+				default:
+					t.Fatalf("guess: %d %s", r.Status, r.Body)
+				}
+			}
+		}
+		if evaluated != 10 {
+			t.Errorf("%d reset-code guesses were evaluated across new codes on a locked account; want the budget, 10", evaluated)
+		}
+		if refused == 0 {
+			t.Error("no guess or new code was refused")
+		}
+		if r := rb.Call("POST", "/v1/client/sign_ins/"+rid+"/attempt_first_factor", form("strategy", "reset_password_email_code", "code", rcode)); r.Status != 403 || r.ErrorCode() != "user_locked" {
+			t.Errorf("the right code over budget: %d %s (want 403 user_locked, unevaluated)", r.Status, r.Body)
+		}
+
+		// When the window ends (moved into the past here), the owner resets.
+		if _, err := rawDB(t, s).Exec(rebind(s, "UPDATE users SET reset_window_until = 1 WHERE id = ?"), u.ID); err != nil {
+			t.Fatal(err)
+		}
+		b, id, code, r = startReset()
+		if r.Status != 200 || code == "" {
+			t.Fatalf("prepare reset after the window: %d %s", r.Status, r.Body)
+		}
+		reset(b, id, code, "owner password 3")
+	})
+}
+
+// rebind turns ? placeholders into PostgreSQL's $n when s runs on it.
+func rebind(s *apitest.Server, q string) string {
+	if s.App.Store.Engine() != store.Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range q {
+		if c == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
