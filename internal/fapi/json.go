@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/flow"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/users"
 	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
@@ -140,7 +141,7 @@ func newSignInJSON(si *flow.SignIn) *signInJSON {
 		// the account beyond what the visitor typed.
 		out.SupportedFirstFactors = []factorJSON{{Strategy: flow.StrategyPassword}}
 		for _, e := range u.EmailAddresses {
-			if strings.EqualFold(e.Value, si.Identifier) {
+			if users.SameEmail(e.Value, si.Identifier) {
 				p := true
 				for _, st := range []string{flow.StrategyEmailCode, flow.StrategyResetEmailCode} {
 					out.SupportedFirstFactors = append(out.SupportedFirstFactors, factorJSON{Strategy: st, SafeIdentifier: si.Identifier, EmailAddressID: e.ID, Primary: &p})
@@ -156,7 +157,7 @@ func newSignInJSON(si *flow.SignIn) *signInJSON {
 		for _, e := range u.EmailAddresses {
 			primary := u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == e.ID
 			safe := maskEmail(e.Value)
-			if strings.EqualFold(e.Value, si.Identifier) {
+			if users.SameEmail(e.Value, si.Identifier) {
 				safe = e.Value
 			}
 			for _, st := range []string{flow.StrategyEmailCode, flow.StrategyResetEmailCode} {

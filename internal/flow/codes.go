@@ -96,8 +96,11 @@ var errWrongCode = errors.New("wrong code")
 
 // redeemCode checks code against the newest code of owner/purpose. It spends
 // an attempt first and consumes the code on success, each as one conditional
-// update, so a code works exactly once even under parallel attempts.
-func (e *Engine) redeemCode(ctx context.Context, owner, purpose, code string) (*store.CodeRow, error) {
+// update, so a code works exactly once even under parallel attempts. guard
+// (optional) runs in the transaction that spends the attempt, before the code
+// is compared; an error from it refuses the guess unevaluated and spends
+// nothing.
+func (e *Engine) redeemCode(ctx context.Context, owner, purpose, code string, guard func(q *store.Q) error) (*store.CodeRow, error) {
 	row, err := e.st.Q().LatestCode(ctx, owner, purpose)
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return nil, formErr(422, "verification_missing", "Request a code first.", "code")
@@ -118,7 +121,10 @@ func (e *Engine) redeemCode(ctx context.Context, owner, purpose, code string) (*
 	if err := e.st.Tx(ctx, func(q *store.Q) error {
 		var err error
 		spent, err = q.CountCodeAttempt(ctx, row.ID, now)
-		return err
+		if err != nil || !spent || guard == nil {
+			return err
+		}
+		return guard(q)
 	}); err != nil {
 		return nil, err
 	}

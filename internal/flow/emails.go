@@ -39,7 +39,7 @@ func (e *Engine) AttemptEmailVerification(ctx context.Context, u *gatehouse.User
 	if code == "" {
 		return nil, gatehouse.ParamMissing("code")
 	}
-	if _, err := e.redeemCode(ctx, idn.ID, PurposeVerifyEmail, code); err != nil {
+	if _, err := e.redeemCode(ctx, idn.ID, PurposeVerifyEmail, code, nil); err != nil {
 		if errors.Is(err, errWrongCode) {
 			return nil, errCodeIncorrect()
 		}

@@ -27,7 +27,7 @@ func (e *Engine) signInForStep(ctx context.Context, c *gatehouse.Client, id stri
 		ok = ok || si.Status == w
 	}
 	if !ok {
-		return nil, nil, formErr(422, "sign_in_status_invalid", "This sign-in is "+si.Status+"; this step is not possible now.", "")
+		return nil, nil, errStatusInvalid(si.Status)
 	}
 	if si.User == nil {
 		return nil, nil, errIdentifierNotFound()
@@ -69,6 +69,10 @@ func (e *Engine) PrepareFirstFactor(ctx context.Context, c *gatehouse.Client, id
 		}
 	} else if u.Banned {
 		return nil, errBanned()
+	} else if !si.Phantom {
+		if err := e.checkResetBudget(ctx, u.ID); err != nil {
+			return nil, err
+		}
 	}
 	email, ok := emailFor(u, p.EmailAddressID)
 	if !ok {
@@ -172,7 +176,11 @@ func (e *Engine) AttemptFirstFactor(ctx context.Context, c *gatehouse.Client, id
 			purpose = PurposeReset
 		}
 		si.FirstFactor.Attempts++
-		_, err := e.redeemCode(ctx, si.ID, purpose, p.Code)
+		var guard func(q *store.Q) error
+		if reset && !si.Phantom {
+			guard = e.resetGuard(ctx, u.ID)
+		}
+		_, err := e.redeemCode(ctx, si.ID, purpose, p.Code, guard)
 		if err == nil && si.Phantom {
 			err = errWrongCode // a phantom's code is random and unsent; even a lucky guess opens nothing
 		}
@@ -222,6 +230,9 @@ func (e *Engine) ResetPassword(ctx context.Context, c *gatehouse.Client, id, new
 		}
 		cur.PasswordDigest, cur.Locked, cur.LockoutUntil, cur.FailedAttempts, cur.UpdatedAt = digest, false, nil, 0, e.now()
 		if err := q.UpdateUser(ctx, cur); err != nil {
+			return err
+		}
+		if err := q.ClearResetGuesses(ctx, u.ID); err != nil {
 			return err
 		}
 		if err := store.Emit(ctx, e.events, q, "user.updated", cur); err != nil {

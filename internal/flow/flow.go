@@ -6,6 +6,7 @@ package flow
 
 import (
 	"context"
+	"crypto/rand"
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"net/http"
 	"strings"
@@ -49,6 +50,10 @@ type Engine struct {
 	settings func() gatehouse.Settings
 	events   store.Emitter
 	audit    *audit.Log
+	// phantomKey keys the stand-in ids of phantom sign-ins; instanceSince
+	// (Unix seconds) is the earliest time those ids claim (enumeration.go).
+	phantomKey    []byte
+	instanceSince int64
 }
 
 // Options configure New.
@@ -65,12 +70,30 @@ type Options struct {
 	Events store.Emitter
 	// Audit records sign-ins, failures, lockouts and resets (nil: none).
 	Audit *audit.Log
+	// PhantomKey (32 bytes, secret, the same on every node and across
+	// restarts) keys the ids enumeration protection shows for identifiers
+	// without an account. Empty: a random key per process, so those ids
+	// change on restart and differ between nodes.
+	PhantomKey []byte
+	// InstanceCreatedAt (Unix ms) bounds the creation times phantom ids
+	// claim. Zero: the time New is called.
+	InstanceCreatedAt int64
 }
 
 // New returns an Engine.
 func New(o Options) *Engine {
-	return &Engine{st: o.Store, users: o.Users, sessions: o.Sessions, clock: o.Clock, mailer: o.Mailer, dev: o.Dev,
-		settings: o.Settings, events: o.Events, audit: o.Audit}
+	e := &Engine{st: o.Store, users: o.Users, sessions: o.Sessions, clock: o.Clock, mailer: o.Mailer, dev: o.Dev,
+		settings: o.Settings, events: o.Events, audit: o.Audit, phantomKey: o.PhantomKey, instanceSince: o.InstanceCreatedAt / 1000}
+	if len(e.phantomKey) == 0 {
+		e.phantomKey = make([]byte, 32)
+		if _, err := rand.Read(e.phantomKey); err != nil {
+			panic("flow: crypto/rand failed: " + err.Error())
+		}
+	}
+	if e.instanceSince == 0 {
+		e.instanceSince = o.Clock.Now().Unix()
+	}
+	return e
 }
 
 func (e *Engine) now() int64 { return e.clock.Now().UnixMilli() }
@@ -143,6 +166,12 @@ func errLocked(seconds *int64) error {
 
 func errBanned() error {
 	return formErr(http.StatusForbidden, gatehouse.CodeUserBanned, "You are not allowed to sign in. Contact the application's support.", "")
+}
+
+// errStatusInvalid refuses a step the sign-in's status does not allow,
+// including a second completion of an already complete sign-in.
+func errStatusInvalid(status string) error {
+	return formErr(http.StatusUnprocessableEntity, "sign_in_status_invalid", "This sign-in is "+status+"; this step is not possible now.", "")
 }
 
 func errSessionExists() error {

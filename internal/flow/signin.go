@@ -111,8 +111,16 @@ func (e *Engine) GetSignIn(ctx context.Context, c *gatehouse.Client, id string) 
 	if si.Phantom {
 		si.User = phantomUser(&si)
 	} else if si.UserID != "" {
-		if u, err := e.st.Q().GetUser(ctx, si.UserID); err == nil {
+		// Only a deleted account leaves the sign-in without a user (its
+		// steps then answer form_identifier_not_found); any other error —
+		// a database that cannot answer — propagates, so it becomes a 503,
+		// never a claim that a real account does not exist.
+		u, err := e.st.Q().GetUser(ctx, si.UserID)
+		switch {
+		case err == nil:
 			si.User = u
+		case !errors.Is(err, gatehouse.ErrNotFound):
+			return nil, err
 		}
 	}
 	return &si, nil
@@ -140,7 +148,7 @@ func (e *Engine) findUser(ctx context.Context, ident string) (*gatehouse.User, e
 			return nil, err
 		}
 	} else if name, gerr := users.NormalizeUsername(ident); gerr == nil {
-		id, err := q.FindUserByUsername(ctx, strings.ToLower(name))
+		id, err := q.FindUserByUsername(ctx, users.UsernameKey(name))
 		if err == nil {
 			userID = id
 		} else if !errors.Is(err, gatehouse.ErrNotFound) {
@@ -222,10 +230,23 @@ func (e *Engine) completeSignIn(ctx context.Context, c *gatehouse.Client, si *Si
 		return nil, errors.New("flow: refusing to complete a sign-in without an account") // unreachable: fail closed
 	}
 	var tok string
+	from := si.Status
 	err := e.st.Tx(ctx, func(q *store.Q) error {
 		cur, err := q.GetClientForUpdate(ctx, c.ID)
 		if err != nil {
 			return err
+		}
+		// An attempt completes exactly once: parallel requests that all
+		// verified the factor serialise here (the client row is locked on
+		// PostgreSQL; SQLite has one writer), and only the first still finds
+		// the attempt in the status it was verified in. The others roll back
+		// before a session, webhook or audit event exists.
+		var stored SignIn
+		if err := e.loadAttempt(ctx, q, si.ID, c.ID, "sign_in", &stored); err != nil {
+			return err
+		}
+		if stored.Status != from {
+			return errStatusInvalid(stored.Status)
 		}
 		if extra != nil {
 			if err := extra(q); err != nil {

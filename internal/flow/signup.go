@@ -218,7 +218,7 @@ func (e *Engine) AttemptVerification(ctx context.Context, c *gatehouse.Client, i
 		return nil, formErr(422, "verification_missing", "Request a code first.", "code")
 	}
 	su.EmailVerification.Attempts++
-	if _, err := e.redeemCode(ctx, su.ID, PurposeVerifyEmail, code); err != nil {
+	if _, err := e.redeemCode(ctx, su.ID, PurposeVerifyEmail, code, nil); err != nil {
 		if errors.Is(err, errWrongCode) {
 			_, _ = e.saveSignUp(ctx, c, su)
 			return nil, errCodeIncorrect()

@@ -29,11 +29,21 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 // second timestamp and 128 random bits (KSUID-like), so IDs sort roughly by
 // creation time and are unguessable.
 func NewID(prefix string) string {
-	var raw [20]byte
-	binary.BigEndian.PutUint32(raw[:4], uint32(time.Now().Unix()))
-	if _, err := rand.Read(raw[4:]); err != nil {
+	var entropy [16]byte
+	if _, err := rand.Read(entropy[:]); err != nil {
 		panic("gatehouse: crypto/rand failed: " + err.Error())
 	}
+	return FormatID(prefix, uint32(time.Now().Unix()), entropy)
+}
+
+// FormatID renders an ID from its parts: the Unix second it claims to be
+// from and 128 bits of entropy. NewID uses it with the current time and
+// random bits; enumeration protection uses it to derive stand-in IDs that
+// cannot be told apart from real ones.
+func FormatID(prefix string, unix uint32, entropy [16]byte) string {
+	var raw [20]byte
+	binary.BigEndian.PutUint32(raw[:4], unix)
+	copy(raw[4:], entropy[:])
 	n := new(big.Int).SetBytes(raw[:])
 	out := make([]byte, 27)
 	base := big.NewInt(62)
@@ -43,4 +53,39 @@ func NewID(prefix string) string {
 		out[i] = base62[mod.Int64()]
 	}
 	return prefix + string(out)
+}
+
+// IDTime returns the Unix second an ID made by NewID or FormatID claims,
+// and false when id is not prefix plus 27 base62 characters.
+func IDTime(prefix, id string) (uint32, bool) {
+	if len(id) != len(prefix)+27 || id[:len(prefix)] != prefix {
+		return 0, false
+	}
+	n := new(big.Int)
+	base := big.NewInt(62)
+	for i := len(prefix); i < len(id); i++ {
+		d := indexBase62(id[i])
+		if d < 0 {
+			return 0, false
+		}
+		n.Mul(n, base).Add(n, big.NewInt(int64(d)))
+	}
+	if n.BitLen() > 160 {
+		return 0, false
+	}
+	var raw [20]byte
+	n.FillBytes(raw[:])
+	return binary.BigEndian.Uint32(raw[:4]), true
+}
+
+func indexBase62(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'A' && c <= 'Z':
+		return int(c-'A') + 10
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 36
+	}
+	return -1
 }

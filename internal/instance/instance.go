@@ -40,6 +40,8 @@ type Manager struct {
 	mu      sync.Mutex
 	skCache map[string]time.Time // hex(sha256(secret key)) -> cache expiry
 	skTTL   time.Duration
+
+	createdAt int64 // Unix ms
 }
 
 type keyState struct {
@@ -80,7 +82,7 @@ func Open(ctx context.Context, st *store.Store, sealer *keys.Sealer, clock gateh
 	if err != nil {
 		return nil, Bootstrap{}, fmt.Errorf("load instance: %w", err)
 	}
-	m.id = in.ID
+	m.id, m.createdAt = in.ID, in.CreatedAt
 	settings := in.Settings
 	m.settings.Store(&settings)
 	if err := m.reloadKeys(ctx); err != nil {
@@ -141,6 +143,9 @@ func (m *Manager) insertSigningKey(ctx context.Context, q *store.Q, priv *rsa.Pr
 
 // ID returns the instance id (ins_...).
 func (m *Manager) ID() string { return m.id }
+
+// CreatedAt returns when the instance was created (Unix ms).
+func (m *Manager) CreatedAt() int64 { return m.createdAt }
 
 // PublishableKey returns the pk_live_ key for the configured public host.
 func (m *Manager) PublishableKey() string { return m.pubKey }

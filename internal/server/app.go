@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"github.com/gatehouse/gatehouse/internal/assets"
@@ -136,8 +138,15 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 	ss := session.New(st, mgr, clock, c.Issuer)
 	ss.Audit = auditLog
 	ss.SetEmitter(outbox)
+	// The phantom-id key is derived from the encryption key (never stored),
+	// so every node and every restart derives the same one.
+	phantomKey, err := hkdf.Key(sha256.New, key, []byte(mgr.ID()), "gatehouse phantom identification ids v1", 32)
+	if err != nil {
+		return nil, err
+	}
 	fl := flow.New(flow.Options{Store: st, Users: us, Sessions: ss, Clock: clock, Mailer: mailer,
-		Dev: c.Mode == ModeDevelopment, Settings: mgr.Settings, Events: outbox, Audit: auditLog})
+		Dev: c.Mode == ModeDevelopment, Settings: mgr.Settings, Events: outbox, Audit: auditLog,
+		PhantomKey: phantomKey, InstanceCreatedAt: mgr.CreatedAt()})
 	logger := log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

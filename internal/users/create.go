@@ -170,7 +170,7 @@ func (s *Service) checkIdentifiersFree(ctx context.Context, u *gatehouse.User) e
 		}
 	}
 	if u.Username != nil {
-		_, err := q.FindUserByUsername(ctx, lower(*u.Username))
+		_, err := q.FindUserByUsername(ctx, UsernameKey(*u.Username))
 		if err == nil {
 			return gatehouse.IdentifierExists("username", "username")
 		}

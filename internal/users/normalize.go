@@ -48,6 +48,26 @@ func NormalizeEmail(raw string) (string, bool) {
 	return s, true
 }
 
+// SameEmail reports whether a and b name the same address under
+// NormalizeEmail, the one normaliser the store's lookups use. Everything that
+// compares an identifier the visitor typed with a stored address must use it
+// (not strings.EqualFold): a full-width or compatibility form of an address
+// finds the account, so it must also be treated as that address everywhere
+// else, or the difference is an enumeration oracle. An address that does not
+// normalise equals nothing.
+func SameEmail(a, b string) bool {
+	na, ok := NormalizeEmail(a)
+	if !ok {
+		return false
+	}
+	nb, ok := NormalizeEmail(b)
+	return ok && na == nb
+}
+
+// UsernameKey is the case-insensitive form of a username returned by
+// NormalizeUsername, used for uniqueness and lookup.
+func UsernameKey(name string) string { return strings.ToLower(name) }
+
 // NormalizePhone returns an E.164 phone number: a '+' and 8 to 15 digits,
 // with spaces, dashes, dots and parentheses removed.
 func NormalizePhone(raw string) (string, bool) {

@@ -72,8 +72,8 @@ func (s *Service) Update(ctx context.Context, id string, p UpdateParams) (*gateh
 			u.LastName = last
 		}
 		if p.Username.Set {
-			if username != nil && (u.Username == nil || lower(*u.Username) != lower(*username)) {
-				if other, err := s.st.Q().FindUserByUsername(ctx, lower(*username)); err == nil && other != u.ID {
+			if username != nil && (u.Username == nil || UsernameKey(*u.Username) != UsernameKey(*username)) {
+				if other, err := s.st.Q().FindUserByUsername(ctx, UsernameKey(*username)); err == nil && other != u.ID {
 					return gatehouse.IdentifierExists("username", "username")
 				} else if err != nil && !errors.Is(err, gatehouse.ErrNotFound) {
 					return err

@@ -28,5 +28,4 @@ func truncate(s string, n int) string {
 }
 
 func trimmed(s string) string { return strings.TrimSpace(s) }
-func lower(s string) string   { return strings.ToLower(s) }
 func itoa(n int) string       { return strconv.Itoa(n) }
