@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/netip"
@@ -69,4 +70,34 @@ func RateKey(a netip.Addr) string {
 		return p.String()
 	}
 	return a.String()
+}
+
+type rateKeyCtx struct{}
+
+// ClientKeys stores each request's RateKey (of ClientIP with the trusted
+// proxies) in its context, for the limits and the fair password-hash queue
+// applied below the HTTP layer (see RateKeyFrom).
+func ClientKeys(trusted []netip.Prefix) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(WithRateKey(r.Context(), RateKey(ClientIP(r, trusted)))))
+		})
+	}
+}
+
+// WithRateKey returns ctx carrying the client's rate-limit key.
+func WithRateKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, rateKeyCtx{}, key)
+}
+
+// RateKeyFrom returns the client's rate-limit key stored by ClientKeys.
+func RateKeyFrom(ctx context.Context) (string, bool) {
+	k, ok := ctx.Value(rateKeyCtx{}).(string)
+	return k, ok
+}
+
+// RateKeyOf is RateKeyFrom without the flag ("" outside a request).
+func RateKeyOf(ctx context.Context) string {
+	k, _ := RateKeyFrom(ctx)
+	return k
 }

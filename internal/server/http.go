@@ -40,7 +40,7 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("/", httpx.NotFoundHandler())
 	https := strings.HasPrefix(a.Config.PublicURL, "https://")
-	return httpx.Observe(a.Log, "public")(httpx.SecurityHeaders(https)(audit.Middleware(a.Config.TrustedProxies)(mux)))
+	return httpx.Observe(a.Log, "public")(httpx.SecurityHeaders(https)(audit.Middleware(a.Config.TrustedProxies)(httpx.ClientKeys(a.Config.TrustedProxies)(mux))))
 }
 
 // BAPIHandler serves only the Backend API at /v1 (for --bapi-listen).
@@ -51,7 +51,7 @@ func (a *App) BAPIHandler() http.Handler {
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("/", httpx.NotFoundHandler())
-	return httpx.Observe(a.Log, "bapi")(httpx.SecurityHeaders(false)(audit.Middleware(a.Config.TrustedProxies)(mux)))
+	return httpx.Observe(a.Log, "bapi")(httpx.SecurityHeaders(false)(audit.Middleware(a.Config.TrustedProxies)(httpx.ClientKeys(a.Config.TrustedProxies)(mux))))
 }
 
 func (a *App) bapi() *bapi.API {
