@@ -63,6 +63,17 @@ func (a *API) Handler() http.Handler {
 	return a.authenticate(httpx.JSONMux(mux))
 }
 
+// passwordLimited applies the limit on requests that hash or verify a
+// password (ratelimit.BackendPassword) to the request's secret key, which
+// authenticate has already checked. It returns nil or the 429/503 error.
+func (a *API) passwordLimited(r *http.Request) error {
+	_, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if ge := a.Limits.CheckKey(r.Context(), ratelimit.BackendKey(strings.TrimSpace(token)), ratelimit.BackendPassword); ge != nil {
+		return ge
+	}
+	return nil
+}
+
 // authenticate requires "Authorization: Bearer sk_..." with a valid,
 // unrevoked secret key. Any failure, including a database error, is a 401 or
 // 503: never a pass.

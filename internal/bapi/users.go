@@ -191,6 +191,9 @@ func (a *API) verifyPassword(w http.ResponseWriter, r *http.Request) error {
 	if b.Password == nil || *b.Password == "" {
 		return gatehouse.ParamMissing("password")
 	}
+	if err := a.passwordLimited(r); err != nil {
+		return err
+	}
 	ok, err := a.Users.VerifyPassword(r.Context(), r.PathValue("id"), *b.Password)
 	if err != nil {
 		return err

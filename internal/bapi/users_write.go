@@ -62,6 +62,11 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err := rejectMFAImport(b.TOTPSecret, b.BackupCodes); err != nil {
 		return err
 	}
+	if b.Password != nil {
+		if err := a.passwordLimited(r); err != nil {
+			return err
+		}
+	}
 	p := users.CreateParams{ExternalID: b.ExternalID, FirstName: b.FirstName, LastName: b.LastName, Username: b.Username,
 		EmailAddresses: b.EmailAddress, PhoneNumbers: b.PhoneNumber, Password: b.Password, PasswordDigest: b.PasswordDigest,
 		PasswordHasher: b.PasswordHasher, SkipPasswordChecks: b.SkipPasswordChecks != nil && *b.SkipPasswordChecks,
@@ -120,6 +125,11 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := rejectMFAImport(b.TOTPSecret, b.BackupCodes); err != nil {
 		return err
+	}
+	if b.Password.Set && !b.Password.Null {
+		if err := a.passwordLimited(r); err != nil {
+			return err
+		}
 	}
 	p := users.UpdateParams{ExternalID: b.ExternalID, FirstName: b.FirstName, LastName: b.LastName, Username: b.Username,
 		Password: b.Password, PasswordDigest: b.PasswordDigest, PasswordHasher: b.PasswordHasher,

@@ -94,13 +94,10 @@ func (a *API) changeOwnPassword(r *http.Request, s *gatehouse.Session, u *gateho
 		return nil, gatehouse.ParamMissing("new_password")
 	}
 	if u.PasswordEnabled() {
-		ok, err := a.Users.VerifyPassword(r.Context(), u.ID, cur)
-		if err != nil {
+		// A guess at the password: locked accounts are refused and wrong
+		// answers count toward the lockout, as in sign-in.
+		if err := a.Flow.CheckCurrentPassword(r.Context(), u, cur); err != nil {
 			return nil, err
-		}
-		if !ok {
-			return nil, &gatehouse.Error{Status: 422, Code: gatehouse.CodePasswordIncorrect, Message: "Password is incorrect.",
-				LongMessage: "The current password is incorrect.", Meta: map[string]any{"param_name": "current_password"}}
 		}
 	}
 	u, err := a.Users.Update(r.Context(), u.ID, users.UpdateParams{Password: gatehouse.Some(next)})

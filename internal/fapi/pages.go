@@ -361,6 +361,11 @@ func (a *API) renderFlowError(w http.ResponseWriter, p *page, name string, err e
 	if !ok {
 		return err
 	}
+	if ge, _ := gatehouse.AsError(err); ge != nil && ge.Status == http.StatusTooManyRequests {
+		if s, ok := ge.Meta["retry_after_seconds"].(int); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(s))
+		}
+	}
 	a.render(w, status, name, p)
 	return nil
 }

@@ -3,7 +3,6 @@ package fapi
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/flow"
@@ -17,11 +16,7 @@ func (a *API) limited(w http.ResponseWriter, r *http.Request, p *page, name stri
 	if ge == nil {
 		return false
 	}
-	status, _ := showFlowError(p, ge)
-	if s, ok := ge.Meta["retry_after_seconds"].(int); ok {
-		w.Header().Set("Retry-After", strconv.Itoa(s))
-	}
-	a.render(w, status, name, p)
+	_ = a.renderFlowError(w, p, name, ge) // a *gatehouse.Error always renders
 	return true
 }
 

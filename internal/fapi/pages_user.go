@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/ratelimit"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/users"
 )
@@ -88,6 +89,9 @@ func (a *API) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	cur, _ := formString(r, "current_password")
 	next, _ := formString(r, "new_password")
+	if a.limited(w, r, p, "user", ratelimit.ChangePassword) {
+		return nil
+	}
 	if _, err := a.changeOwnPassword(r, s, u, cur, next, formBool(r, "sign_out_of_other_sessions")); err != nil {
 		return a.renderFlowError(w, p, "user", err, "current_password", "new_password")
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/users"
 	"github.com/gatehouse/gatehouse/internal/webhook"
 )
 
@@ -36,6 +37,9 @@ func codeHash(owner, code string) []byte {
 // userID and emailID ("" when none yet) describe the recipient in the
 // email.created event.
 func (e *Engine) issueCode(ctx context.Context, owner, purpose, target, address, userID, emailID string) (int64, error) {
+	if err := e.gateMail(ctx, address); err != nil {
+		return 0, err
+	}
 	code, err := newCode()
 	if err != nil {
 		return 0, err
@@ -63,6 +67,18 @@ func (e *Engine) issueCode(ctx context.Context, owner, purpose, target, address,
 		}
 	}
 	return exp, nil
+}
+
+// gateMail asks MailGate whether a code may be mailed to address, keyed by
+// the address's normal form so that spellings of one address share a count.
+func (e *Engine) gateMail(ctx context.Context, address string) error {
+	if e.MailGate == nil {
+		return nil
+	}
+	if n, ok := users.NormalizeEmail(address); ok {
+		address = n
+	}
+	return e.MailGate(ctx, address)
 }
 
 // emitEmail records email.created with the rendered message.

@@ -80,7 +80,7 @@ func (e *Engine) PrepareFirstFactor(ctx context.Context, c *gatehouse.Client, id
 	}
 	var exp int64
 	if si.Phantom {
-		exp, err = e.issuePhantomCode(ctx, si.ID, purpose, email.ID)
+		exp, err = e.issuePhantomCode(ctx, si.ID, purpose, email.ID, email.Value)
 	} else {
 		exp, err = e.issueCode(ctx, si.ID, purpose, email.ID, email.Value, u.ID, email.ID)
 	}

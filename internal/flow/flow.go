@@ -41,6 +41,11 @@ type Mailer interface {
 
 // Engine runs the flows.
 type Engine struct {
+	// MailGate, when set, is asked before every code e-mail — real or
+	// phantom alike — with the normalised recipient address; an error
+	// (429 too_many_requests) refuses the request and sends nothing.
+	MailGate func(ctx context.Context, address string) error
+
 	st       *store.Store
 	users    *users.Service
 	sessions *session.Service

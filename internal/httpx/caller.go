@@ -43,6 +43,12 @@ func Client(ctx context.Context) ClientInfo {
 	return ci
 }
 
+// WithClient returns ctx carrying ci, as Observe stores it (for callers
+// outside an HTTP request, and tests).
+func WithClient(ctx context.Context, ci ClientInfo) context.Context {
+	return context.WithValue(ctx, keyClient, ci)
+}
+
 // ClientAddr returns r's client address: the one Observe computed for the
 // request, or (for a request that did not pass through Observe) ClientIP
 // under trusted.

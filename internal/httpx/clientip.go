@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/netip"
@@ -69,4 +70,21 @@ func RateKey(a netip.Addr) string {
 		return p.String()
 	}
 	return a.String()
+}
+
+// RateKeyFrom returns the rate-limit key of the client of the request in
+// ctx (the ClientInfo Observe computed), for the limits and the fair
+// password-hash queue applied below the HTTP layer; false outside a request.
+func RateKeyFrom(ctx context.Context) (string, bool) {
+	ci, ok := ctx.Value(keyClient).(ClientInfo)
+	if !ok || !ci.Addr.IsValid() {
+		return "", false
+	}
+	return RateKey(ci.Addr), true
+}
+
+// RateKeyOf is RateKeyFrom without the flag ("" outside a request).
+func RateKeyOf(ctx context.Context) string {
+	k, _ := RateKeyFrom(ctx)
+	return k
 }

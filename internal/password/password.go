@@ -3,7 +3,9 @@
 // PBKDF2 in Django's format, Firebase's modified scrypt), telling the caller
 // when a digest should be replaced by a fresh argon2id one. All hashing runs
 // under a semaphore sized to the CPUs, so a flood of sign-ins queues instead
-// of exhausting memory.
+// of exhausting memory, and the queue is fair between clients: each waiting
+// client (Hasher.Caller) is served in turn, so one client's flood of hashes
+// does not starve the others.
 package password
 
 import (
@@ -40,8 +42,13 @@ var (
 
 // Hasher hashes and verifies passwords under a concurrency limit.
 type Hasher struct {
+	// Caller names the client on whose behalf ctx hashes (its address):
+	// waiting hashes are served client by client. nil, or "", puts every
+	// hash in one queue.
+	Caller func(ctx context.Context) string
+
 	p   Params
-	sem chan struct{}
+	sem *fairSem
 
 	verifications atomic.Int64
 	dummyOnce     sync.Once
@@ -53,29 +60,32 @@ func New(p Params, concurrency int) *Hasher {
 	if concurrency <= 0 {
 		concurrency = runtime.NumCPU()
 	}
-	return &Hasher{p: p, sem: make(chan struct{}, concurrency)}
+	return &Hasher{p: p, sem: newFairSem(concurrency)}
 }
 
 // Params returns the hasher's argon2id parameters.
 func (h *Hasher) Params() Params { return h.p }
 
-func (h *Hasher) acquire(ctx context.Context) error {
-	select {
-	case h.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+// acquire takes a hashing slot in the caller's queue; the returned func
+// gives it back.
+func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
+	key := ""
+	if h.Caller != nil {
+		key = h.Caller(ctx)
 	}
+	if err := h.sem.acquire(ctx, key); err != nil {
+		return nil, err
+	}
+	return func() { h.sem.release(key) }, nil
 }
-
-func (h *Hasher) release() { <-h.sem }
 
 // Hash returns a PHC-format argon2id digest of password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
-	if err := h.acquire(ctx); err != nil {
+	release, err := h.acquire(ctx)
+	if err != nil {
 		return "", err
 	}
-	defer h.release()
+	defer release()
 	return hashArgon2id(password, h.p)
 }
 
@@ -88,10 +98,11 @@ func (h *Hasher) Verify(ctx context.Context, password, digest string) (ok, needs
 	if err != nil {
 		return false, false, err
 	}
-	if err := h.acquire(ctx); err != nil {
+	release, err := h.acquire(ctx)
+	if err != nil {
 		return false, false, err
 	}
-	defer h.release()
+	defer release()
 	h.verifications.Add(1)
 	ok, err = v.verify(password)
 	if err != nil || !ok {

@@ -148,7 +148,10 @@ func TestBcryptNoTruncation(t *testing.T) {
 
 func TestSemaphoreHonoursContext(t *testing.T) {
 	h := New(fast, 1)
-	h.sem <- struct{}{} // occupy the only slot
+	release, err := h.acquire(context.Background()) // occupy the only slot
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	if _, err := h.Hash(ctx, "pw"); !errors.Is(err, context.DeadlineExceeded) {
@@ -157,7 +160,13 @@ func TestSemaphoreHonoursContext(t *testing.T) {
 	if _, _, err := h.Verify(ctx, "pw", "$2a$04$"+strings.Repeat("a", 53)); !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrMalformedDigest) {
 		t.Fatalf("Verify with full semaphore: %v", err)
 	}
-	<-h.sem
+	release()
+	if h.sem.queued() != 0 {
+		t.Fatal("a waiter that gave up is still queued")
+	}
+	if _, err := h.Hash(context.Background(), "pw"); err != nil {
+		t.Fatalf("Hash after the slot came back: %v", err)
+	}
 }
 
 func TestValidatePolicy(t *testing.T) {

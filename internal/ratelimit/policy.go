@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
@@ -23,6 +24,31 @@ var (
 	BackendAPI    = Rule{Name: "bapi", Limit: 1000, Window: 10 * time.Second}
 )
 
+// Gatehouse's own limits, where Clerk publishes none. Every route that hashes
+// or verifies a password is limited (argon2id costs tens of milliseconds of a
+// CPU each), and code e-mails are limited per recipient and per client.
+var (
+	// SignUpUpdate: PATCH /v1/client/sign_ups/{id} (it hashes a password
+	// when one is sent), per client IP, like sign-up creation.
+	SignUpUpdate = Rule{Name: "sign_up_update", Limit: 5, Window: 10 * time.Second}
+	// ChangePassword: /v1/me/change_password and the profile page's
+	// form, per client IP, like sign-in attempts (a wrong current password
+	// also counts toward the account's lockout).
+	ChangePassword = Rule{Name: "change_password", Limit: 3, Window: 10 * time.Second}
+	// BackendPassword: Backend API requests that hash or verify a password
+	// (POST /users or PATCH /users/{id} with password, POST
+	// /users/{id}/verify_password), per secret key. Clerk once published 20
+	// per 10 s for user creation; this leaves room for imports.
+	BackendPassword = Rule{Name: "bapi_password", Limit: 100, Window: 10 * time.Second}
+	// Code e-mails (sign-in, reset and verification codes, however asked
+	// for) per recipient address, whoever asks: 3 a minute and 10 an hour.
+	// An address that belongs to no account is counted exactly alike.
+	CodeMailAddress     = Rule{Name: "code_mail_address", Limit: 3, Window: time.Minute}
+	CodeMailAddressHour = Rule{Name: "code_mail_address_hour", Limit: 10, Window: time.Hour}
+	// Code e-mails per client IP, to any addresses: 20 per 10 minutes.
+	CodeMailClient = Rule{Name: "code_mail_ip", Limit: 20, Window: 10 * time.Minute}
+)
+
 // Policy applies the rules to HTTP requests. A nil *Policy limits nothing.
 type Policy struct {
 	Limiter Limiter
@@ -33,6 +59,12 @@ type Policy struct {
 // FrontendRule returns the rule for a Frontend API request (method already
 // resolved from ?_method=), or false when the route is not limited.
 func FrontendRule(method, path string) (Rule, bool) {
+	if method == http.MethodPatch {
+		if rest, ok := strings.CutPrefix(path, "/v1/client/sign_ups/"); ok && rest != "" && !strings.Contains(rest, "/") {
+			return SignUpUpdate, true
+		}
+		return Rule{}, false
+	}
 	if method != http.MethodPost {
 		return Rule{}, false
 	}
@@ -41,6 +73,8 @@ func FrontendRule(method, path string) (Rule, bool) {
 		return SignInCreate, true
 	case "/v1/client/sign_ups":
 		return SignUpCreate, true
+	case "/v1/me/change_password":
+		return ChangePassword, true
 	}
 	rest, ok := strings.CutPrefix(path, "/v1/client/sign_ins/")
 	if ok {
@@ -90,7 +124,7 @@ func BackendKey(secret string) string {
 // answer (429 with Retry-After, or 503 when the limiter cannot decide:
 // failing closed) and returns false.
 func (p *Policy) Allow(w http.ResponseWriter, r *http.Request, rule Rule, key string) bool {
-	if ge := p.decide(r, rule, key); ge != nil {
+	if ge := p.decide(r.Context(), rule, key); ge != nil {
 		httpx.Error(w, r, ge) // sets Retry-After from meta.retry_after_seconds
 		return false
 	}
@@ -104,21 +138,59 @@ func (p *Policy) Check(r *http.Request, rules ...Rule) *gatehouse.Error {
 	if p == nil || p.Limiter == nil {
 		return nil
 	}
-	key := httpx.RateKey(httpx.ClientAddr(r, p.Trusted))
+	return p.CheckKey(r.Context(), httpx.RateKey(httpx.ClientAddr(r, p.Trusted)), rules...)
+}
+
+// CheckKey applies rules to an explicit key (a secret key's digest, say):
+// nil when every rule allows, else the error to answer with. The rules are
+// asked in order and the first refusal stops, so put the cheapest-to-burn
+// (the caller's own) counters first.
+func (p *Policy) CheckKey(ctx context.Context, key string, rules ...Rule) *gatehouse.Error {
+	if p == nil || p.Limiter == nil {
+		return nil
+	}
 	for _, rule := range rules {
-		if ge := p.decide(r, rule, key); ge != nil {
+		if ge := p.decide(ctx, rule, key); ge != nil {
 			return ge
 		}
 	}
 	return nil
 }
 
-// decide asks the limiter and turns a refusal into the Clerk error to send.
-func (p *Policy) decide(r *http.Request, rule Rule, key string) *gatehouse.Error {
+// CodeMail decides whether a code e-mail to address may be sent: first per
+// client IP (the request's key, see httpx.RateKeyFrom; skipped outside a
+// request), then per recipient, so a client already refused does not use up
+// the recipient's allowance. address should be normalised by the caller; it
+// reaches the counter store only as a digest. It returns nil or the error to
+// answer with (429 too_many_requests, or 503 when the limiter cannot decide).
+func (p *Policy) CodeMail(ctx context.Context, address string) error {
 	if p == nil || p.Limiter == nil {
 		return nil
 	}
-	d, err := p.Limiter.Allow(r.Context(), rule, key)
+	if ip, ok := httpx.RateKeyFrom(ctx); ok {
+		if ge := p.CheckKey(ctx, ip, CodeMailClient); ge != nil {
+			return ge
+		}
+	}
+	if ge := p.CheckKey(ctx, digest("mail", address), CodeMailAddress, CodeMailAddressHour); ge != nil {
+		return ge
+	}
+	return nil
+}
+
+// digest keys a counter by a value that should not be stored as such (a
+// secret key, an e-mail address).
+func digest(kind, v string) string {
+	sum := sha256.Sum256([]byte(kind + "\x00" + v))
+	return hex.EncodeToString(sum[:12])
+}
+
+// decide asks the limiter and turns a refusal into the Clerk error to send.
+func (p *Policy) decide(ctx context.Context, rule Rule, key string) *gatehouse.Error {
+	if p == nil || p.Limiter == nil {
+		return nil
+	}
+	d, err := p.Limiter.Allow(ctx, rule, key)
 	if err != nil {
 		if p.Log != nil {
 			p.Log.Error("rate limiter unavailable: refusing the request", "rule", rule.Name, "error", err.Error())

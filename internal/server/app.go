@@ -19,6 +19,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/flow"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/httpx"
 	"github.com/gatehouse/gatehouse/internal/instance"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/mail"
@@ -112,6 +113,7 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 		return nil, err
 	}
 	hasher := password.New(password.DefaultParams, runtime.NumCPU())
+	hasher.Caller = httpx.RateKeyOf // waiting hashes are served client by client
 	auditLog := &audit.Log{Store: st, Clock: clock, Logger: log}
 	mgr.Audit = auditLog
 	var sender mail.Sender = mail.Log{Logger: log}
@@ -170,6 +172,7 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 			}
 			app.redis, app.Limits.Limiter = rl, rl
 		}
+		fl.MailGate = app.Limits.CodeMail
 	} else if c.Mode == ModeProduction {
 		logger.Warn("rate limits are off (--rate-limits off): sign-in and sign-up are open to brute force")
 	}
