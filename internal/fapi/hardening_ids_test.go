@@ -147,6 +147,19 @@ func TestFAPIBadTextInQueryAndBody(t *testing.T) {
 				}
 			})
 		}
+		// Sign-up applies the identifier character policy of the Backend
+		// API (docs/backend-api.md): a homoglyph username or an address
+		// with an invisible character is refused.
+		for param, f := range map[string]url.Values{
+			"username":      form("username", "\u0430dmin", "email_address", "h@example.com"),
+			"email_address": form("email_address", "a\u200bb@example.com"),
+		} {
+			r := s.NewBrowser().Call("POST", "/v1/client/sign_ups", f)
+			assertClerk4xx(t, r, 422)
+			if r.ErrorCode() != "form_param_format_invalid" || !strings.Contains(string(r.Body), `"param_name":"`+param+`"`) {
+				t.Fatalf("sign-up %s: %s", param, r.Body)
+			}
+		}
 		assertNoErrorLogs(t, s)
 	})
 }
