@@ -24,6 +24,7 @@ type Server struct {
 	URL       string // base URL of the public listener
 	SecretKey string
 	Mail      *mail.Capture // every e-mail the server sent
+	Logs      *Logs         // the ERROR lines the server logged
 	t         testing.TB
 }
 
@@ -74,6 +75,8 @@ func StartConfig(t testing.TB, e Engine, mut func(*server.Config)) *Server {
 	if testing.Verbose() {
 		log = server.NewLogger(cfg, &testWriter{t})
 	}
+	logs := &Logs{}
+	log = slog.New(logs.wrap(log.Handler()))
 	app, err := server.Open(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatalf("open server: %v", err)
@@ -83,7 +86,7 @@ func StartConfig(t testing.TB, e Engine, mut func(*server.Config)) *Server {
 	ts.Config.Handler = app.Handler()
 	ts.Start()
 	t.Cleanup(func() { ts.Close(); app.Close() })
-	return &Server{App: app, URL: ts.URL, SecretKey: app.Bootstrap.SecretKey, Mail: capture, t: t}
+	return &Server{App: app, URL: ts.URL, SecretKey: app.Bootstrap.SecretKey, Mail: capture, Logs: logs, t: t}
 }
 
 type testWriter struct{ t testing.TB }

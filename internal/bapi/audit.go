@@ -14,7 +14,11 @@ import (
 // (since/until: Unix milliseconds). Newest first.
 func (a *API) listAuditEvents(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := store.AuditFilter{Limit: 100, UserID: strings.TrimSpace(q.Get("user_id"))}
+	f := store.AuditFilter{Limit: 100}
+	var err error
+	if f.UserID, err = idParam(q, "user_id", gatehouse.PrefixUser); err != nil {
+		return err
+	}
 	for _, t := range q["type"] {
 		for _, part := range strings.Split(t, ",") {
 			if part = strings.TrimSpace(part); part != "" {

@@ -60,7 +60,7 @@ func (a *API) Handler() http.Handler {
 	h("POST /sessions/{id}/tokens", a.sessionToken)
 	h("GET /clients/handshake_payload", a.handshakePayload)
 	a.webhookRoutes(h)
-	return a.authenticate(httpx.JSONMux(mux))
+	return a.authenticate(httpx.ValidQuery(httpx.JSONMux(mux)))
 }
 
 // passwordLimited applies the limit on requests that hash or verify a

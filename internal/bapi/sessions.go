@@ -18,7 +18,14 @@ var sessionStatuses = map[string]bool{"active": true, "ended": true, "removed": 
 
 func (a *API) listSessions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := store.SessionFilter{UserID: q.Get("user_id"), ClientID: q.Get("client_id"), Status: q.Get("status"), Limit: 10}
+	f := store.SessionFilter{Status: q.Get("status"), Limit: 10}
+	var err error
+	if f.UserID, err = idParam(q, "user_id", gatehouse.PrefixUser); err != nil {
+		return err
+	}
+	if f.ClientID, err = idParam(q, "client_id", gatehouse.PrefixClient); err != nil {
+		return err
+	}
 	if f.UserID == "" && f.ClientID == "" {
 		return &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: gatehouse.CodeParamMissing, Message: "is missing",
 			LongMessage: "Either user_id or client_id must be given.", Meta: map[string]any{"param_name": "user_id"}}

@@ -3,7 +3,6 @@ package bapi
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -18,24 +17,29 @@ func (a *API) render(u *gatehouse.User) wire.User {
 	return wire.NewUser(u, wire.UserOptions{Private: true, Now: a.Clock.Now()})
 }
 
-// queryList returns every value of a repeated query parameter, accepting
-// both name=a&name=b and name[]=a, and comma-free values only.
-func queryList(q url.Values, name string) []string {
-	vals := append(append([]string{}, q[name]...), q[name+"[]"]...)
-	out := vals[:0]
-	for _, v := range vals {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
+// userFilter parses the filters of GET /users and /users/count: user_id must
+// be well-formed user IDs, every other value valid text of at most 256 bytes
+// (filterList); anything else is a 422 naming the parameter.
 func userFilter(r *http.Request, paged bool) (store.UserFilter, error) {
 	q := r.URL.Query()
-	f := store.UserFilter{UserIDs: queryList(q, "user_id"), ExternalIDs: queryList(q, "external_id"),
-		EmailAddresses: queryList(q, "email_address"), PhoneNumbers: queryList(q, "phone_number"),
-		Usernames: queryList(q, "username"), Query: q.Get("query")}
+	var f store.UserFilter
+	var err error
+	if f.UserIDs, err = idList(q, "user_id", gatehouse.PrefixUser); err != nil {
+		return f, err
+	}
+	for _, p := range []struct {
+		name string
+		dst  *[]string
+	}{{"external_id", &f.ExternalIDs}, {"email_address", &f.EmailAddresses}, {"phone_number", &f.PhoneNumbers}, {"username", &f.Usernames}} {
+		if *p.dst, err = filterList(q, p.name); err != nil {
+			return f, err
+		}
+	}
+	if f.Query = q.Get("query"); f.Query != "" {
+		if err := filterText("query", f.Query); err != nil {
+			return f, err
+		}
+	}
 	if len(f.UserIDs)+len(f.ExternalIDs)+len(f.EmailAddresses)+len(f.PhoneNumbers)+len(f.Usernames) > 500 {
 		return f, gatehouse.ParamInvalid("user_id", "At most 500 filter values can be given at once.")
 	}

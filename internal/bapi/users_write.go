@@ -75,19 +75,10 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 	if b.LegalAcceptedAt != nil {
 		p.LegalAcceptedAt = &b.LegalAcceptedAt.ms
 	}
+	p.Banned, p.Locked = b.Banned != nil && *b.Banned, b.Locked != nil && *b.Locked
 	u, err := a.Users.Create(r.Context(), p)
 	if err != nil {
 		return err
-	}
-	if b.Banned != nil && *b.Banned {
-		if u, err = a.Users.SetBanned(r.Context(), u.ID, true); err != nil {
-			return err
-		}
-	}
-	if b.Locked != nil && *b.Locked {
-		if u, err = a.Users.Lock(r.Context(), u.ID); err != nil {
-			return err
-		}
 	}
 	httpx.JSON(w, http.StatusOK, a.render(u))
 	return nil

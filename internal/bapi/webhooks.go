@@ -172,7 +172,15 @@ func (a *API) listAttempts(w http.ResponseWriter, r *http.Request) error {
 	if err := paging(q, &limit, nil); err != nil {
 		return err
 	}
-	list, err := a.Webhooks.Attempts(r.Context(), q.Get("endpoint_id"), q.Get("message_id"), limit)
+	ep, err := idParam(q, "endpoint_id", gatehouse.PrefixEndpoint)
+	if err != nil {
+		return err
+	}
+	msg, err := idParam(q, "message_id", gatehouse.PrefixMessage)
+	if err != nil {
+		return err
+	}
+	list, err := a.Webhooks.Attempts(r.Context(), ep, msg, limit)
 	if err != nil {
 		return err
 	}

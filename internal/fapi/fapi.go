@@ -150,6 +150,9 @@ func (a *API) loadClient(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &req{native: r.URL.Query().Get("_is_native") == "1"}
 		form, err := parseForm(r)
+		if err == nil {
+			err = httpx.CheckQuery(r)
+		}
 		if err != nil {
 			httpx.Error(w, r, err)
 			return

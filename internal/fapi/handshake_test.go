@@ -5,9 +5,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
 	"github.com/gatehouse/gatehouse/internal/fapi"
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
 )
 
 // signUp makes a user through the FAPI with a +clerk_test address (code
@@ -196,10 +198,29 @@ func FuzzParseBody(f *testing.F) {
 	f.Add("application/x-www-form-urlencoded", "identifier=a%40b.c&password=x")
 	f.Add("application/json", `{"identifier":"a@b.c","unsafe_metadata":{"a":[1]}}`)
 	f.Add("application/json", `[`)
+	f.Add("application/x-www-form-urlencoded", "first_name=a%00b")
+	f.Add("application/x-www-form-urlencoded", "first_name=%ff")
+	f.Add("application/json", `{"first_name":"a\u0000"}`)
+	f.Add("application/json", `{"first_name":"\ud800x"}`)
+	f.Add("application/json", "{\"first_name\":\"\xff\"}")
 	f.Fuzz(func(t *testing.T, ct, body string) {
 		v, err := fapi.ParseBody(ct, []byte(body))
 		if err == nil && v == nil {
 			t.Fatal("nil values without error")
+		}
+		// Whatever is accepted is valid text: no NUL, valid UTF-8, and no
+		// U+FFFD the input did not spell out (a replaced invalid sequence).
+		for k, vals := range v {
+			for _, s := range append([]string{k}, vals...) {
+				if !gatehouse.ValidText(s) {
+					t.Fatalf("accepted %q from %q", s, body)
+				}
+				lb := strings.ToLower(body)
+				spelled := strings.ContainsRune(body, utf8.RuneError) || strings.Contains(lb, `\ufffd`) || strings.Contains(lb, "%ef%bf%bd")
+				if strings.ContainsRune(s, utf8.RuneError) && !spelled {
+					t.Fatalf("invalid input became U+FFFD in %q from %q", s, body)
+				}
+			}
 		}
 	})
 }

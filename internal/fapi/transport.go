@@ -30,7 +30,9 @@ func parseForm(r *http.Request) (url.Values, error) {
 	return ParseBody(r.Header.Get("Content-Type"), body)
 }
 
-// ParseBody decodes a FAPI request body (exposed for fuzzing).
+// ParseBody decodes a FAPI request body (exposed for fuzzing). Every name and
+// value must be valid text (gatehouse.ValidText): a NUL byte or invalid
+// UTF-8, raw or escaped, is a 422 form_param_format_invalid naming the field.
 func ParseBody(contentType string, body []byte) (url.Values, error) {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return url.Values{}, nil
@@ -38,8 +40,11 @@ func ParseBody(contentType string, body []byte) (url.Values, error) {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	if mt == "application/json" {
 		var m map[string]json.RawMessage
-		if err := json.Unmarshal(body, &m); err != nil {
+		if err := json.Unmarshal(body, &m); err != nil || m == nil {
 			return nil, gatehouse.Malformed("The request body is not a valid JSON object.")
+		}
+		if err := httpx.CheckJSONText(body); err != nil {
+			return nil, err
 		}
 		out := url.Values{}
 		for k, raw := range m {
@@ -62,6 +67,9 @@ func ParseBody(contentType string, body []byte) (url.Values, error) {
 	v, err := url.ParseQuery(string(body))
 	if err != nil {
 		return nil, gatehouse.Malformed("The request body is not valid form data.")
+	}
+	if err := httpx.CheckValues(v); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
@@ -90,6 +98,9 @@ func formJSON(r *http.Request, name string) (map[string]any, error) {
 	var m map[string]any
 	if err := json.Unmarshal([]byte(v), &m); err != nil || m == nil {
 		return nil, gatehouse.ParamInvalid(name, name+" must be a JSON object.")
+	}
+	if httpx.CheckJSONText([]byte(v)) != nil {
+		return nil, gatehouse.TextInvalid(name)
 	}
 	return m, nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"math/big"
+	"strings"
 	"time"
 )
 
@@ -88,4 +89,46 @@ func indexBase62(c byte) int {
 		return int(c-'a') + 36
 	}
 	return -1
+}
+
+// MaxIDBody bounds the part of an ID after its prefix. Gatehouse issues 27
+// base62 characters (as Clerk does); the bound leaves room for IDs imported
+// from elsewhere while keeping every lookup key short.
+const MaxIDBody = 64
+
+// ValidID reports whether s is prefix followed by 1 to MaxIDBody base62
+// characters. Every ID taken from a request is checked with it (or with
+// WellFormedID) before it reaches the database, so a NUL byte, invalid UTF-8
+// or an oversized value never becomes a query argument.
+func ValidID(prefix, s string) bool {
+	body, ok := strings.CutPrefix(s, prefix)
+	return ok && prefix != "" && validIDBody(body)
+}
+
+// WellFormedID reports whether s has the shape of some Gatehouse ID: a
+// prefix of 1 to 16 lower-case ASCII letters and '_', then 1 to MaxIDBody
+// base62 characters.
+func WellFormedID(s string) bool {
+	i := strings.IndexByte(s, '_')
+	if i < 1 || i > 16 {
+		return false
+	}
+	for _, c := range []byte(s[:i]) {
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return validIDBody(s[i+1:])
+}
+
+func validIDBody(body string) bool {
+	if len(body) == 0 || len(body) > MaxIDBody {
+		return false
+	}
+	for _, c := range []byte(body) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }

@@ -73,7 +73,13 @@ func WriteErrors(w http.ResponseWriter, r *http.Request, status int, errs ...*ga
 // Handler is an http.Handler that returns an error; Error writes it.
 type Handler func(w http.ResponseWriter, r *http.Request) error
 
+// ServeHTTP first checks the path wildcards of the matched pattern (see
+// checkPathValues), so no handler ever sees a malformed ID.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := checkPathValues(r); err != nil {
+		Error(w, r, err)
+		return
+	}
 	if err := h(w, r); err != nil {
 		Error(w, r, err)
 	}

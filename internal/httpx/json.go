@@ -39,7 +39,8 @@ func RawJSON(w http.ResponseWriter, body []byte, cacheControl string) {
 
 // Decode reads a JSON object body into dst strictly: unknown fields, wrong
 // types, trailing data, bodies over MaxBodyBytes and non-JSON content types
-// give Clerk-shaped 4xx errors. An empty body decodes as {}.
+// give Clerk-shaped 4xx errors. An empty body decodes as {}; strings that are
+// not valid text (NUL, invalid UTF-8) are refused with the member's name.
 func Decode(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -59,10 +60,17 @@ func Decode(r *http.Request, dst any) error {
 	return DecodeBytes(body, dst)
 }
 
-// DecodeBytes is Decode's parser, exposed for fuzzing.
+// DecodeBytes is Decode's parser, exposed for fuzzing. The body must be one
+// JSON object (null, arrays and scalars are refused) and every string in it
+// must be valid text (CheckJSONText): no NUL, no invalid UTF-8, no lone
+// surrogate escapes.
 func DecodeBytes(body []byte, dst any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		body, trimmed = []byte("{}"), []byte("{}")
+	}
+	if trimmed[0] != '{' {
+		return gatehouse.Malformed("The request body must be a JSON object.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -76,7 +84,7 @@ func DecodeBytes(body []byte, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return gatehouse.Malformed("The request body must contain a single JSON object.")
 	}
-	return nil
+	return CheckJSONText(body)
 }
 
 func decodeError(err error) error {

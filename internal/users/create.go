@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/password"
@@ -33,6 +36,10 @@ type CreateParams struct {
 	VerifiedStrategy string
 	// OwnDigest is an argon2id digest Gatehouse already computed (sign-up).
 	OwnDigest string
+	// Banned and Locked create the user already banned or locked (for the
+	// instance's lockout duration), in the same transaction and the same
+	// user.created event: never a user.created followed by a user.updated.
+	Banned, Locked bool
 }
 
 // Create validates p and creates the user with its identifications in one
@@ -42,7 +49,22 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (*gatehouse.User, 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.st.Tx(ctx, func(q *store.Q) error { return s.Insert(ctx, q, u) }); err != nil {
+	err = s.st.Tx(ctx, func(q *store.Q) error {
+		if err := s.Insert(ctx, q, u); err != nil {
+			return err
+		}
+		if u.Banned {
+			if err := s.Audit.In(ctx, q, audit.Event{Type: audit.UserBanned, UserID: u.ID}); err != nil {
+				return err
+			}
+		}
+		if u.Locked {
+			_, secs := s.settings().Lockout()
+			return s.Audit.In(ctx, q, audit.Event{Type: audit.UserLocked, UserID: u.ID, Data: map[string]any{"reason": "administrator", "lockout_seconds": secs}})
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, conflictError(err)
 	}
 	return u, nil
@@ -64,8 +86,13 @@ func (s *Service) Build(ctx context.Context, p CreateParams) (*gatehouse.User, e
 	u := &gatehouse.User{ID: gatehouse.NewID(gatehouse.PrefixUser), ExternalID: p.ExternalID,
 		PublicMetadata: orEmpty(p.PublicMetadata), PrivateMetadata: orEmpty(p.PrivateMetadata), UnsafeMetadata: orEmpty(p.UnsafeMetadata),
 		DeleteSelfEnabled: deref(p.DeleteSelfEnabled, true), CreateOrgEnabled: deref(p.CreateOrganizationEnabled, true),
-		LegalAcceptedAt: p.LegalAcceptedAt, CreatedAt: now, UpdatedAt: now,
+		LegalAcceptedAt: p.LegalAcceptedAt, CreatedAt: now, UpdatedAt: now, Banned: p.Banned,
 		EmailAddresses: []gatehouse.Identification{}, PhoneNumbers: []gatehouse.Identification{}}
+	if p.Locked {
+		_, secs := s.settings().Lockout()
+		until := s.clock.Now().Add(time.Duration(secs) * time.Second).UnixMilli()
+		u.Locked, u.LockoutUntil = true, &until
+	}
 	var err error
 	if u.FirstName, err = cleanName("first_name", p.FirstName); err != nil {
 		return nil, err

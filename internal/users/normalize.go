@@ -40,7 +40,7 @@ func NormalizeEmail(raw string) (string, bool) {
 		return "", false
 	}
 	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '<' || r == '>' || r == '(' || r == ')' ||
+		if unicode.IsSpace(r) || unicode.IsControl(r) || invisible(r) || r == '<' || r == '>' || r == '(' || r == ')' ||
 			r == ',' || r == ';' || r == '"' || r == '\\' || r == '[' || r == ']' {
 			return "", false
 		}
@@ -68,6 +68,25 @@ func SameEmail(a, b string) bool {
 // NormalizeUsername, used for uniqueness and lookup.
 func UsernameKey(name string) string { return strings.ToLower(name) }
 
+// invisible reports characters that render as nothing (or only steer the
+// rendering of their neighbours), so two identifiers differing by them look
+// identical: format characters (category Cf: zero-width space and joiners,
+// bidi marks, embeddings, overrides and isolates, soft hyphen, BOM, tags),
+// variation selectors and the other default-ignorable code points (Hangul
+// fillers, ...). Identifiers containing them are refused.
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) ||
+		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r)
+}
+
+// bidiControl reports the bidi embedding, override and isolate controls
+// (U+202A..U+202E, U+2066..U+2069), which can make a name display as
+// something else; names refuse them (names keep ZWJ/ZWNJ, which some
+// scripts and emoji need).
+func bidiControl(r rune) bool {
+	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
+}
+
 // NormalizePhone returns an E.164 phone number: a '+' and 8 to 15 digits,
 // with spaces, dashes, dots and parentheses removed.
 func NormalizePhone(raw string) (string, bool) {
@@ -93,7 +112,11 @@ func NormalizePhone(raw string) (string, bool) {
 
 // NormalizeUsername validates a username and returns it NFKC-normalised as
 // given (uniqueness is case-insensitive in the store). Usernames are 4 to 64
-// letters, digits, '_', '-' or '.'.
+// ASCII letters, digits, '_', '-' or '.' after NFKC (so full-width
+// "ａｄｍｉｎ" is "admin"). Letters of other scripts are refused: without
+// the UTS #39 confusables data Gatehouse cannot tell a Cyrillic "аdmin" from
+// the Latin "admin", and ASCII case folding is the one comparison the
+// database's unique index on username_norm enforces exactly.
 func NormalizeUsername(raw string) (string, *gatehouse.Error) {
 	s := norm.NFKC.String(strings.TrimSpace(raw))
 	n := utf8.RuneCountInString(s)
@@ -103,8 +126,8 @@ func NormalizeUsername(raw string) (string, *gatehouse.Error) {
 			Meta: map[string]any{"param_name": "username"}}
 	}
 	for _, r := range s {
-		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-' || r == '.') {
-			return "", gatehouse.ParamInvalid("username", "Usernames can only contain letters, numbers, '_', '-' and '.'.")
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return "", gatehouse.ParamInvalid("username", "Usernames can only contain the letters a-z and A-Z, digits, '_', '-' and '.'.")
 		}
 	}
 	return s, nil
@@ -120,7 +143,7 @@ func cleanName(param string, v *string) (*string, error) {
 		return nil, gatehouse.ParamInvalid(param, param+" must be valid text of at most 256 characters.")
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || bidiControl(r) {
 			return nil, gatehouse.ParamInvalid(param, param+" must not contain control characters.")
 		}
 	}

@@ -55,35 +55,41 @@ func (s *Service) Get(ctx context.Context, id string) (*gatehouse.User, error) {
 
 // List returns users matching f; email and phone filters are normalised here.
 func (s *Service) List(ctx context.Context, f store.UserFilter) ([]*gatehouse.User, error) {
-	f = normalizeFilter(f)
+	f, ok := normalizeFilter(f)
+	if !ok {
+		return []*gatehouse.User{}, nil
+	}
 	return s.st.Q().ListUsers(ctx, f)
 }
 
 // Count counts users matching f.
 func (s *Service) Count(ctx context.Context, f store.UserFilter) (int, error) {
-	return s.st.Q().CountUsers(ctx, normalizeFilter(f))
+	f, ok := normalizeFilter(f)
+	if !ok {
+		return 0, nil
+	}
+	return s.st.Q().CountUsers(ctx, f)
 }
 
-func normalizeFilter(f store.UserFilter) store.UserFilter {
-	emails := make([]string, 0, len(f.EmailAddresses))
-	for _, e := range f.EmailAddresses {
-		if n, ok := NormalizeEmail(e); ok {
-			emails = append(emails, n)
-		} else {
-			emails = append(emails, "\x00invalid") // matches nothing, keeps the filter selective
+// normalizeFilter normalises the email and phone filter values. A value
+// that is not an address or number can match no user, so it is dropped; a
+// filter field all of whose values were dropped matches nothing at all, and
+// normalizeFilter reports false: the caller answers with an empty result
+// without querying.
+func normalizeFilter(f store.UserFilter) (store.UserFilter, bool) {
+	keep := func(vals []string, norm func(string) (string, bool)) ([]string, bool) {
+		out := make([]string, 0, len(vals))
+		for _, v := range vals {
+			if n, ok := norm(v); ok {
+				out = append(out, n)
+			}
 		}
+		return out, len(vals) == 0 || len(out) > 0
 	}
-	f.EmailAddresses = emails
-	phones := make([]string, 0, len(f.PhoneNumbers))
-	for _, p := range f.PhoneNumbers {
-		if n, ok := NormalizePhone(p); ok {
-			phones = append(phones, n)
-		} else {
-			phones = append(phones, "\x00invalid")
-		}
-	}
-	f.PhoneNumbers = phones
-	return f
+	var okE, okP bool
+	f.EmailAddresses, okE = keep(f.EmailAddresses, NormalizeEmail)
+	f.PhoneNumbers, okP = keep(f.PhoneNumbers, NormalizePhone)
+	return f, okE && okP
 }
 
 // Delete removes a user and everything hanging off it.
