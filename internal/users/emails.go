@@ -29,7 +29,7 @@ func (s *Service) AddEmail(ctx context.Context, userID, raw string) (*gatehouse.
 		return nil, err
 	}
 	now := s.now()
-	idn := s.newIdentification(userID, gatehouse.KindEmail, raw, norm, gatehouse.VerificationUnverified, "email_code", now)
+	idn := s.newIdentification(userID, gatehouse.KindEmail, raw, norm, gatehouse.VerificationUnverified, "", now)
 	hold := now + EmailHold.Milliseconds()
 	idn.VerificationExpireAt = &hold
 	err := s.st.Tx(ctx, func(q *store.Q) error {
@@ -61,8 +61,9 @@ func (s *Service) AddEmail(ctx context.Context, userID, raw string) (*gatehouse.
 	return &idn, nil
 }
 
-// HoldEmail extends the reservation of an unverified address until until
-// (a verification code was sent for it).
+// HoldEmail records that an email code was sent for an unverified address
+// (its verification strategy becomes email_code) and extends the address's
+// reservation until until, the code's expiry.
 func (s *Service) HoldEmail(ctx context.Context, userID, id string, until int64) error {
 	return s.st.Tx(ctx, func(q *store.Q) error {
 		u, err := q.GetUser(ctx, userID)
@@ -73,7 +74,7 @@ func (s *Service) HoldEmail(ctx context.Context, userID, id string, until int64)
 		if idn == nil {
 			return gatehouse.NotFound("Email address")
 		}
-		idn.VerificationExpireAt, idn.UpdatedAt = &until, s.now()
+		idn.VerificationStrategy, idn.VerificationExpireAt, idn.UpdatedAt = gatehouse.StrategyEmailCode, &until, s.now()
 		return q.UpdateIdentification(ctx, idn)
 	})
 }

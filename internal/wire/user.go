@@ -124,6 +124,11 @@ func NewIdentification(i gatehouse.Identification) Identification {
 	if i.VerificationStrategy == gatehouse.StrategyAdmin {
 		obj = "verification_admin"
 	}
+	if i.VerificationStatus != gatehouse.VerificationVerified && i.VerificationStrategy == "" {
+		// Nothing prepared yet: Clerk's null verification, never an
+		// "unverified email_code" that reads as "a code was sent".
+		return out
+	}
 	attempts := i.VerificationAttempts
 	out.Verification = &Verification{Object: obj, Status: i.VerificationStatus, Strategy: i.VerificationStrategy,
 		Attempts: &attempts, ExpireAt: i.VerificationExpireAt}
