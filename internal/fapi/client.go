@@ -37,7 +37,7 @@ func (a *API) renderClient(ctx context.Context, r *http.Request) (*clientJSON, b
 		if err != nil {
 			continue
 		}
-		jwt, _ := a.Sessions.EnvelopeToken(ctx, s, u, r.Header.Get("Origin"))
+		jwt, _ := a.Sessions.EnvelopeToken(ctx, s, u, r.Header.Get("Origin"), c.UpdatedAt)
 		out.Sessions = append(out.Sessions, newSessionJSON(s, u, jwt, now))
 	}
 	if c.LastActiveSessionID != nil {

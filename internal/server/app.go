@@ -98,7 +98,10 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 	if err != nil {
 		return nil, err
 	}
-	clock := gatehouse.SystemClock{}
+	var clock gatehouse.Clock = gatehouse.SystemClock{}
+	if c.Clock != nil {
+		clock = c.Clock
+	}
 	mgr, boot, err := instance.Open(ctx, st, sealer, clock, c.PublicHost())
 	if err != nil {
 		return nil, err

@@ -12,6 +12,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
 )
 
 // Modes.
@@ -45,6 +47,8 @@ type Config struct {
 	TrustedProxies      []netip.Prefix // peers whose X-Forwarded-For is believed
 	HIBP                bool           // check new passwords against Have I Been Pwned (k-anonymity)
 	HIBPURL             string         // range API base URL
+
+	Clock gatehouse.Clock // nil: the wall clock (tests inject a FakeClock)
 
 	webhookLeaseEnv    string
 	trustedProxiesText string

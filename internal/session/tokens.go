@@ -30,7 +30,7 @@ func (s *Service) MintToken(ctx context.Context, clientToken, sessionID, azp str
 	if err != nil {
 		return "", err
 	}
-	return s.mint(ctx, &tc.Session, tc.User, azp, TokenLifetime, false)
+	return s.mint(ctx, &tc.Session, tc.User, azp, TokenLifetime, false, 0)
 }
 
 // MintForSession issues a token for a session by id (Backend API), with an
@@ -50,12 +50,13 @@ func (s *Service) MintForSession(ctx context.Context, sessionID string, lifetime
 	if lifetime <= 0 {
 		lifetime = TokenLifetime
 	}
-	return s.mint(ctx, sess, u, "", lifetime, false)
+	return s.mint(ctx, sess, u, "", lifetime, false, 0)
 }
 
 // mint signs a token for sess; reuse allows an envelope token minted within
-// EnvelopeReuse for identical claims (see EnvelopeToken).
-func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehouse.User, azp string, lifetime time.Duration, reuse bool) (string, error) {
+// EnvelopeReuse for identical claims (see EnvelopeToken). minIAT (Unix
+// seconds, 0 for none) is the earliest iat the returned token may carry.
+func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehouse.User, azp string, lifetime time.Duration, reuse bool, minIAT int64) (string, error) {
 	now := s.clock.Now()
 	nowMS := now.UnixMilli()
 	if st := sess.EffectiveStatus(nowMS); st != gatehouse.SessionActive {
@@ -92,7 +93,7 @@ func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehous
 	reuse = reuse && lifetime == TokenLifetime // only standard envelope tokens are shared
 	if reuse {
 		sum = claimsSum(claims, signer.KID())
-		if tok, ok := s.reuse.get(key, sum, now); ok {
+		if tok, ok := s.reuse.get(key, sum, now, minIAT); ok {
 			s.touchIfDue(ctx, sess, nowMS)
 			return tok, nil
 		}
@@ -101,7 +102,8 @@ func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehous
 	if err != nil {
 		return "", err
 	}
-	claims["iat"] = now.Unix()
+	iat := max(now.Unix(), minIAT)
+	claims["iat"] = iat
 	claims["nbf"] = now.Add(-ClockSkew).Unix()
 	claims["exp"] = now.Add(lifetime).Unix()
 	claims["jti"] = jti
@@ -110,7 +112,7 @@ func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehous
 		return "", err
 	}
 	if reuse {
-		s.reuse.put(key, sum, tok, now)
+		s.reuse.put(key, sum, tok, now, iat)
 	}
 	s.touchIfDue(ctx, sess, nowMS)
 	return tok, nil
