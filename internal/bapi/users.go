@@ -15,7 +15,7 @@ import (
 )
 
 func (a *API) render(u *gatehouse.User) wire.User {
-	return wire.NewUser(u, wire.UserOptions{Private: true, Now: a.Clock.Now()})
+	return wire.NewUser(u, wire.UserOptions{Private: true, Now: a.Clock.Now(), PublicURL: a.PublicURL})
 }
 
 // queryList returns every value of a repeated query parameter, accepting

@@ -48,7 +48,7 @@ func ageMin(at *int64, now int64) int {
 	return int((now - *at) / 60000)
 }
 
-func newSessionJSON(s *gatehouse.Session, u *gatehouse.User, jwt string, now time.Time) sessionJSON {
+func (a *API) newSessionJSON(s *gatehouse.Session, u *gatehouse.User, jwt string, now time.Time) sessionJSON {
 	out := sessionJSON{Object: "session", ID: s.ID, Status: s.EffectiveStatus(now.UnixMilli()), ExpireAt: s.ExpireAt,
 		AbandonAt: s.AbandonAt, LastActiveAt: s.LastActiveAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
 		FactorVerificationAge: []int{ageMin(s.Factor1At, now.UnixMilli()), ageMin(s.Factor2At, now.UnixMilli())}}
@@ -56,13 +56,13 @@ func newSessionJSON(s *gatehouse.Session, u *gatehouse.User, jwt string, now tim
 		out.LastActiveToken = &tokenJSON{Object: "token", JWT: jwt}
 	}
 	if u != nil {
-		wu := wire.NewUser(u, wire.UserOptions{Now: now})
+		wu := wire.NewUser(u, wire.UserOptions{Now: now, PublicURL: a.PublicURL})
 		out.User = &wu
 		ident := ""
 		if e, ok := u.PrimaryEmail(); ok {
 			ident = e.Value
 		}
-		out.PublicUserData = publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: u.ImageURL,
+		out.PublicUserData = publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: wire.ImageURL(u, a.PublicURL),
 			HasImage: u.ImageURL != "", Identifier: ident, Username: u.Username}
 	}
 	return out
@@ -142,7 +142,7 @@ func maskEmail(addr string) string {
 	return addr[:1] + "***" + addr[at:]
 }
 
-func newSignInJSON(si *flow.SignIn) *signInJSON {
+func (a *API) newSignInJSON(si *flow.SignIn) *signInJSON {
 	if si == nil {
 		return nil
 	}
@@ -170,7 +170,7 @@ func newSignInJSON(si *flow.SignIn) *signInJSON {
 			}
 		}
 	} else if u := si.User; u != nil && si.Status != flow.NeedsIdentifier {
-		out.UserData = &publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: u.ImageURL, HasImage: u.ImageURL != ""}
+		out.UserData = &publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: wire.ImageURL(u, a.PublicURL), HasImage: u.ImageURL != ""}
 		out.SupportedFirstFactors = []factorJSON{}
 		if u.PasswordEnabled() {
 			out.SupportedFirstFactors = append(out.SupportedFirstFactors, factorJSON{Strategy: flow.StrategyPassword})

@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
 // reserved claims cannot be overridden by custom session claims.
@@ -72,7 +73,9 @@ func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehous
 				u = full
 			}
 		}
-		for k, v := range RenderClaims(tmpl, ShortcodeData(u)) {
+		data := ShortcodeData(u)
+		data["user"].(map[string]any)["image_url"] = wire.ImageURL(u, s.PublicURL)
+		for k, v := range RenderClaims(tmpl, data) {
 			if !reserved[k] {
 				claims[k] = v
 			}
