@@ -30,6 +30,8 @@ type API struct {
 	Clock    gatehouse.Clock
 	Limits   *ratelimit.Policy // nil: no rate limits
 	Audit    *audit.Log        // nil: no audit events
+
+	PublicURL string // the instance's public URL (absolute image_url)
 }
 
 // Handler returns the Backend API mux, rooted at "/" (mount it under
@@ -48,6 +50,8 @@ func (a *API) Handler() http.Handler {
 	h("POST /users/{id}/ban", a.ban(true))
 	h("POST /users/{id}/unban", a.ban(false))
 	h("POST /users/{id}/lock", a.lock)
+	h("POST /users/{id}/profile_image", a.setProfileImage)
+	h("DELETE /users/{id}/profile_image", a.deleteProfileImage)
 	h("POST /users/{id}/unlock", a.unlock)
 	h("POST /users/{id}/verify_password", a.verifyPassword)
 	h("GET /audit_events", a.listAuditEvents)

@@ -14,7 +14,7 @@ import (
 )
 
 func (a *API) render(u *gatehouse.User) wire.User {
-	return wire.NewUser(u, wire.UserOptions{Private: true, Now: a.Clock.Now()})
+	return wire.NewUser(u, wire.UserOptions{Private: true, Now: a.Clock.Now(), PublicURL: a.PublicURL})
 }
 
 // userFilter parses the filters of GET /users and /users/count: user_id must

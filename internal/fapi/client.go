@@ -37,8 +37,8 @@ func (a *API) renderClient(ctx context.Context, r *http.Request) (*clientJSON, b
 		if err != nil {
 			continue
 		}
-		jwt, _ := a.Sessions.EnvelopeToken(ctx, s, u, r.Header.Get("Origin"))
-		out.Sessions = append(out.Sessions, newSessionJSON(s, u, jwt, now))
+		jwt, _ := a.Sessions.EnvelopeToken(ctx, s, u, r.Header.Get("Origin"), c.UpdatedAt)
+		out.Sessions = append(out.Sessions, a.newSessionJSON(s, u, jwt, now))
 	}
 	if c.LastActiveSessionID != nil {
 		live := false
@@ -51,7 +51,7 @@ func (a *API) renderClient(ctx context.Context, r *http.Request) (*clientJSON, b
 	}
 	if c.SignInID != nil {
 		if si, err := a.Flow.GetSignIn(ctx, c, *c.SignInID); err == nil {
-			out.SignIn = newSignInJSON(si)
+			out.SignIn = a.newSignInJSON(si)
 		}
 	}
 	if c.SignUpID != nil {

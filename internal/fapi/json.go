@@ -49,7 +49,7 @@ func ageMin(at *int64, now int64) int {
 	return int((now - *at) / 60000)
 }
 
-func newSessionJSON(s *gatehouse.Session, u *gatehouse.User, jwt string, now time.Time) sessionJSON {
+func (a *API) newSessionJSON(s *gatehouse.Session, u *gatehouse.User, jwt string, now time.Time) sessionJSON {
 	out := sessionJSON{Object: "session", ID: s.ID, Status: s.EffectiveStatus(now.UnixMilli()), ExpireAt: s.ExpireAt,
 		AbandonAt: s.AbandonAt, LastActiveAt: s.LastActiveAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
 		FactorVerificationAge: []int{ageMin(s.Factor1At, now.UnixMilli()), ageMin(s.Factor2At, now.UnixMilli())}}
@@ -57,25 +57,34 @@ func newSessionJSON(s *gatehouse.Session, u *gatehouse.User, jwt string, now tim
 		out.LastActiveToken = &tokenJSON{Object: "token", JWT: jwt}
 	}
 	if u != nil {
-		wu := wire.NewUser(u, wire.UserOptions{Now: now})
+		wu := wire.NewUser(u, wire.UserOptions{Now: now, PublicURL: a.PublicURL})
 		out.User = &wu
 		ident := ""
 		if e, ok := u.PrimaryEmail(); ok {
 			ident = e.Value
 		}
-		out.PublicUserData = publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: u.ImageURL,
+		out.PublicUserData = publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: wire.ImageURL(u, a.PublicURL),
 			HasImage: u.ImageURL != "", Identifier: ident, Username: u.Username}
 	}
 	return out
 }
 
+// verificationJSON is a verification as clerk-js reads it. One rule for
+// every verification the FAPI renders (sign-in factors, sign-up fields):
+// an object with status "unverified" and strategy "email_code" means "a code
+// was sent and can be attempted", so that shape, with its expire_at
+// (Unix ms) and attempts, appears only once a code was prepared. Before
+// that the sign-in factor is null and the sign-up field carries only
+// next_action "needs_prepare" (strategy, attempts and expire_at null): the
+// prebuilt cards prepare (send) a code exactly when they do not see a
+// pending one.
 type verificationJSON struct {
 	Object              string   `json:"object"`
 	Status              string   `json:"status"`
-	Strategy            string   `json:"strategy"`
-	Attempts            int      `json:"attempts"`
+	Strategy            *string  `json:"strategy"`
+	Attempts            *int     `json:"attempts"`
 	ExpireAt            *int64   `json:"expire_at"`
-	NextAction          string   `json:"next_action,omitempty"`
+	NextAction          *string  `json:"next_action,omitempty"`
 	SupportedStrategies []string `json:"supported_strategies,omitempty"`
 }
 
@@ -83,10 +92,23 @@ func newVerificationJSON(v *flow.Verification) *verificationJSON {
 	if v == nil {
 		return nil
 	}
-	out := &verificationJSON{Object: "verification", Status: v.Status, Strategy: v.Strategy, Attempts: v.Attempts, ExpireAt: v.ExpireAt}
-	if v.Status == gatehouse.VerificationUnverified && v.Strategy != flow.StrategyPassword {
-		out.NextAction = "needs_attempt"
+	strategy, attempts := v.Strategy, v.Attempts
+	return &verificationJSON{Object: "verification", Status: v.Status, Strategy: &strategy, Attempts: &attempts, ExpireAt: v.ExpireAt}
+}
+
+// newSignUpVerificationJSON renders a sign-up field's verification: nil
+// (nothing prepared yet) becomes "needs_prepare"; a prepared one gets
+// next_action "needs_attempt" until it is verified. Both carry the
+// strategies the field supports.
+func newSignUpVerificationJSON(v *flow.Verification, supported []string) *verificationJSON {
+	out, next := newVerificationJSON(v), ""
+	switch {
+	case out == nil:
+		out, next = &verificationJSON{Object: "verification", Status: gatehouse.VerificationUnverified}, "needs_prepare"
+	case v.Status == gatehouse.VerificationUnverified:
+		next = "needs_attempt"
 	}
+	out.NextAction, out.SupportedStrategies = &next, supported
 	return out
 }
 
@@ -121,7 +143,7 @@ func maskEmail(addr string) string {
 	return addr[:1] + "***" + addr[at:]
 }
 
-func newSignInJSON(si *flow.SignIn) *signInJSON {
+func (a *API) newSignInJSON(si *flow.SignIn) *signInJSON {
 	if si == nil {
 		return nil
 	}
@@ -149,7 +171,7 @@ func newSignInJSON(si *flow.SignIn) *signInJSON {
 			}
 		}
 	} else if u := si.User; u != nil && si.Status != flow.NeedsIdentifier {
-		out.UserData = &publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: u.ImageURL, HasImage: u.ImageURL != ""}
+		out.UserData = &publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: wire.ImageURL(u, a.PublicURL), HasImage: u.ImageURL != ""}
 		out.SupportedFirstFactors = []factorJSON{}
 		if u.PasswordEnabled() {
 			out.SupportedFirstFactors = append(out.SupportedFirstFactors, factorJSON{Strategy: flow.StrategyPassword})
@@ -219,12 +241,7 @@ func newSignUpJSON(su *flow.SignUp) *signUpJSON {
 	if su.EmailAddress != "" {
 		e := su.EmailAddress
 		out.EmailAddress = &e
-		v := newVerificationJSON(su.EmailVerification)
-		if v == nil {
-			v = &verificationJSON{Object: "verification", Status: gatehouse.VerificationUnverified, Strategy: flow.StrategyEmailCode, NextAction: "needs_prepare"}
-		}
-		v.SupportedStrategies = []string{flow.StrategyEmailCode}
-		out.Verifications.EmailAddress = v
+		out.Verifications.EmailAddress = newSignUpVerificationJSON(su.EmailVerification, []string{flow.StrategyEmailCode})
 	}
 	if su.CreatedSessionID != "" {
 		out.CreatedSessionID = &su.CreatedSessionID

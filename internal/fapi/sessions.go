@@ -62,7 +62,7 @@ func (a *API) getSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.respond(w, r, http.StatusOK, newSessionJSON(s, u, "", a.Clock.Now()))
+	return a.respond(w, r, http.StatusOK, a.newSessionJSON(s, u, "", a.Clock.Now()))
 }
 
 func (a *API) touchSession(w http.ResponseWriter, r *http.Request) error {
@@ -79,7 +79,7 @@ func (a *API) touchSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	jwt, _ := a.Sessions.MintToken(r.Context(), state(r).token, s.ID, r.Header.Get("Origin"))
-	return a.respond(w, r, http.StatusOK, newSessionJSON(s, u, jwt, a.Clock.Now()))
+	return a.respond(w, r, http.StatusOK, a.newSessionJSON(s, u, jwt, a.Clock.Now()))
 }
 
 func (a *API) endSession(status string) func(w http.ResponseWriter, r *http.Request) error {
@@ -93,7 +93,7 @@ func (a *API) endSession(status string) func(w http.ResponseWriter, r *http.Requ
 			return err
 		}
 		u, _ := a.Users.Get(r.Context(), s.UserID)
-		return a.respond(w, r, http.StatusOK, newSessionJSON(s, u, "", a.Clock.Now()))
+		return a.respond(w, r, http.StatusOK, a.newSessionJSON(s, u, "", a.Clock.Now()))
 	}
 }
 

@@ -2,17 +2,31 @@ package fapi
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/gatehouse/gatehouse/internal/flow"
 )
 
+// signUpParams reads the sign-up fields of a create or update. The prebuilt
+// <SignUp/> posts every field it knows, optional ones empty
+// (username=&first_name=&last_name=): an empty optional field is "not
+// given", the same as an absent one, on POST and PATCH alike. Only the
+// required fields (flow.Required) keep an empty value, so that a missing
+// email address or password is reported against the field that is on screen.
 func signUpParams(r *http.Request) (flow.SignUpParams, error) {
 	meta, err := formJSON(r, "unsafe_metadata")
 	if err != nil {
 		return flow.SignUpParams{}, err
 	}
-	return flow.SignUpParams{EmailAddress: formPtr(r, "email_address"), Password: formPtr(r, "password"),
-		FirstName: formPtr(r, "first_name"), LastName: formPtr(r, "last_name"), Username: formPtr(r, "username"),
+	field := func(name string) *string {
+		v := formPtr(r, name)
+		if v != nil && *v == "" && !slices.Contains(flow.Required, name) {
+			return nil
+		}
+		return v
+	}
+	return flow.SignUpParams{EmailAddress: field("email_address"), Password: field("password"),
+		FirstName: field("first_name"), LastName: field("last_name"), Username: field("username"),
 		UnsafeMetadata: meta}, nil
 }
 

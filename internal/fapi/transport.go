@@ -15,8 +15,9 @@ import (
 
 // parseForm reads a form-encoded or JSON body (at most 1 MiB) into
 // url.Values. JSON values that are not strings are kept as their JSON text.
+// A file upload is left unread for its handler (httpx.ReadUpload).
 func parseForm(r *http.Request) (url.Values, error) {
-	if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
+	if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodHead || httpx.IsUpload(r) {
 		return url.Values{}, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, httpx.MaxBodyBytes+1))

@@ -23,7 +23,11 @@ func (e *Engine) PrepareEmailVerification(ctx context.Context, u *gatehouse.User
 	if idn.VerificationStatus == gatehouse.VerificationVerified {
 		return 0, formErr(422, "verification_already_verified", "This email address is already verified.", "email_address_id")
 	}
-	return e.issueCode(ctx, idn.ID, PurposeVerifyEmail, idn.ID, idn.Value, u.ID, idn.ID)
+	exp, err := e.issueCode(ctx, idn.ID, PurposeVerifyEmail, idn.ID, idn.Value, u.ID, idn.ID)
+	if err != nil {
+		return 0, err
+	}
+	return exp, e.users.MarkEmailCodeSent(ctx, u.ID, idn.ID)
 }
 
 // AttemptEmailVerification checks the code sent to one of u's addresses

@@ -125,7 +125,7 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 		sender = smtpSender
 	}
 	mailer := &mail.CodeMailer{Sender: sender, AppName: func() string { return mgr.Settings().ApplicationName }}
-	outbox := &webhook.Outbox{InstanceID: mgr.ID, Clock: clock}
+	outbox := &webhook.Outbox{InstanceID: mgr.ID, Clock: clock, PublicURL: c.PublicURL}
 	us := users.New(st, hasher, clock, mgr.Settings)
 	us.Audit = auditLog
 	if c.HIBP {
@@ -139,6 +139,7 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 	us.SetEmitter(outbox)
 	ss := session.New(st, mgr, clock, c.Issuer)
 	ss.Audit = auditLog
+	ss.PublicURL = c.PublicURL
 	ss.SetEmitter(outbox)
 	// The phantom-id key is derived from the encryption key (never stored),
 	// so every node and every restart derives the same one.

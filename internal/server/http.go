@@ -57,7 +57,8 @@ func (a *App) BAPIHandler() http.Handler {
 }
 
 func (a *App) bapi() *bapi.API {
-	return &bapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Webhooks: a.Webhooks, Clock: a.Clock, Limits: a.Limits, Audit: a.Audit}
+	return &bapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Webhooks: a.Webhooks, Clock: a.Clock, Limits: a.Limits, Audit: a.Audit,
+		PublicURL: a.Config.PublicURL}
 }
 
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {

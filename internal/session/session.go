@@ -36,6 +36,8 @@ type Service struct {
 	reuse  *reuseCache // envelope tokens (see EnvelopeToken)
 
 	Audit *audit.Log // session revocations and sign-outs (nil: none)
+
+	PublicURL string // the instance's public URL: {{user.image_url}} is absolute under it
 }
 
 // New returns a Service signing tokens with issuer as iss.

@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
 // reserved claims cannot be overridden by custom session claims.
@@ -30,7 +31,7 @@ func (s *Service) MintToken(ctx context.Context, clientToken, sessionID, azp str
 	if err != nil {
 		return "", err
 	}
-	return s.mint(ctx, &tc.Session, tc.User, azp, TokenLifetime, false)
+	return s.mint(ctx, &tc.Session, tc.User, azp, TokenLifetime, false, 0)
 }
 
 // MintForSession issues a token for a session by id (Backend API), with an
@@ -50,12 +51,13 @@ func (s *Service) MintForSession(ctx context.Context, sessionID string, lifetime
 	if lifetime <= 0 {
 		lifetime = TokenLifetime
 	}
-	return s.mint(ctx, sess, u, "", lifetime, false)
+	return s.mint(ctx, sess, u, "", lifetime, false, 0)
 }
 
 // mint signs a token for sess; reuse allows an envelope token minted within
-// EnvelopeReuse for identical claims (see EnvelopeToken).
-func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehouse.User, azp string, lifetime time.Duration, reuse bool) (string, error) {
+// EnvelopeReuse for identical claims (see EnvelopeToken). minIAT (Unix
+// seconds, 0 for none) is the earliest iat the returned token may carry.
+func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehouse.User, azp string, lifetime time.Duration, reuse bool, minIAT int64) (string, error) {
 	now := s.clock.Now()
 	nowMS := now.UnixMilli()
 	if st := sess.EffectiveStatus(nowMS); st != gatehouse.SessionActive {
@@ -71,7 +73,9 @@ func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehous
 				u = full
 			}
 		}
-		for k, v := range RenderClaims(tmpl, ShortcodeData(u)) {
+		data := ShortcodeData(u)
+		data["user"].(map[string]any)["image_url"] = wire.ImageURL(u, s.PublicURL)
+		for k, v := range RenderClaims(tmpl, data) {
 			if !reserved[k] {
 				claims[k] = v
 			}
@@ -92,7 +96,7 @@ func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehous
 	reuse = reuse && lifetime == TokenLifetime // only standard envelope tokens are shared
 	if reuse {
 		sum = claimsSum(claims, signer.KID())
-		if tok, ok := s.reuse.get(key, sum, now); ok {
+		if tok, ok := s.reuse.get(key, sum, now, minIAT); ok {
 			s.touchIfDue(ctx, sess, nowMS)
 			return tok, nil
 		}
@@ -101,7 +105,8 @@ func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehous
 	if err != nil {
 		return "", err
 	}
-	claims["iat"] = now.Unix()
+	iat := max(now.Unix(), minIAT)
+	claims["iat"] = iat
 	claims["nbf"] = now.Add(-ClockSkew).Unix()
 	claims["exp"] = now.Add(lifetime).Unix()
 	claims["jti"] = jti
@@ -110,7 +115,7 @@ func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehous
 		return "", err
 	}
 	if reuse {
-		s.reuse.put(key, sum, tok, now)
+		s.reuse.put(key, sum, tok, now, iat)
 	}
 	s.touchIfDue(ctx, sess, nowMS)
 	return tok, nil

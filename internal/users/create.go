@@ -118,7 +118,9 @@ func (s *Service) Build(ctx context.Context, p CreateParams) (*gatehouse.User, e
 			return nil, err
 		}
 	}
-	status, strategy := gatehouse.VerificationUnverified, gatehouse.StrategyEmailCode
+	// An unverified identification has no verification strategy until a
+	// code is prepared for it (wire renders it with verification null).
+	status, strategy := gatehouse.VerificationUnverified, ""
 	if p.Verified {
 		status, strategy = gatehouse.VerificationVerified, gatehouse.StrategyAdmin
 		if p.VerifiedStrategy != "" {
@@ -137,7 +139,7 @@ func (s *Service) Build(ctx context.Context, p CreateParams) (*gatehouse.User, e
 		seen[n] = true
 		u.EmailAddresses = append(u.EmailAddresses, s.newIdentification(u.ID, gatehouse.KindEmail, raw, n, status, strategy, now))
 	}
-	phoneStrategy := gatehouse.StrategyPhoneCode
+	phoneStrategy := ""
 	if p.Verified {
 		phoneStrategy = gatehouse.StrategyAdmin
 	}

@@ -43,7 +43,7 @@ func (s *Service) AddEmail(ctx context.Context, userID, raw string) (*gatehouse.
 		return nil, err
 	}
 	now := s.now()
-	idn := s.newIdentification(userID, gatehouse.KindEmail, raw, norm, gatehouse.VerificationUnverified, "email_code", now)
+	idn := s.newIdentification(userID, gatehouse.KindEmail, raw, norm, gatehouse.VerificationUnverified, "", now) // strategy set once a code is sent (MarkEmailCodeSent)
 	err := s.st.Tx(ctx, func(q *store.Q) error {
 		u, err := q.GetUserForUpdate(ctx, userID)
 		if err != nil {
@@ -94,6 +94,28 @@ func (s *Service) grantHold(ctx context.Context, q *store.Q, userID, norm string
 	}
 	return true, q.InsertCode(ctx, &store.CodeRow{ID: gatehouse.NewID("code_"), OwnerID: owner, Purpose: purposeEmailHold,
 		Target: userID, CodeHash: []byte(purposeEmailHold), ExpireAt: now + EmailHoldCooldown.Milliseconds(), ConsumedAt: &now, CreatedAt: now})
+}
+
+// MarkEmailCodeSent records that an email code was sent for an unverified
+// address: its verification strategy becomes email_code (until then the
+// address renders no verification, so a client knows it must prepare one).
+// It never touches the address's hold, which runs from when it was added.
+func (s *Service) MarkEmailCodeSent(ctx context.Context, userID, id string) error {
+	return s.st.Tx(ctx, func(q *store.Q) error {
+		u, err := q.GetUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		idn := u.EmailByID(id)
+		if idn == nil {
+			return gatehouse.NotFound("Email address")
+		}
+		if idn.VerificationStrategy == gatehouse.StrategyEmailCode {
+			return nil
+		}
+		idn.VerificationStrategy, idn.UpdatedAt = gatehouse.StrategyEmailCode, s.now()
+		return q.UpdateIdentification(ctx, idn)
+	})
 }
 
 // MarkEmailVerified records that the user proved control of the address.

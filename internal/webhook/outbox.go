@@ -73,12 +73,14 @@ type Outbox struct {
 	InstanceID func() string
 	Clock      gatehouse.Clock
 	Notify     func() // called after the transaction commits (wakes the dispatcher)
+
+	PublicURL string // the instance's public URL (absolute image_url in user payloads)
 }
 
 var _ store.Emitter = (*Outbox)(nil)
 
 // render turns domain objects into their wire shapes.
-func render(eventType string, data any, now int64) (any, error) {
+func render(eventType string, data any, now int64, publicURL string) (any, error) {
 	switch d := data.(type) {
 	case *gatehouse.User:
 		if eventType == UserDeleted {
@@ -88,7 +90,7 @@ func render(eventType string, data any, now int64) (any, error) {
 			}
 			return out, nil
 		}
-		return wire.NewUser(d, wire.UserOptions{Private: true, Now: gatehouseTime(now)}), nil
+		return wire.NewUser(d, wire.UserOptions{Private: true, Now: gatehouseTime(now), PublicURL: publicURL}), nil
 	case *gatehouse.Session:
 		return wire.NewSession(d, now), nil
 	case Email:
@@ -114,7 +116,7 @@ func (o *Outbox) Emit(ctx context.Context, q *store.Q, eventType string, data an
 		return nil // nobody listens: nothing to store
 	}
 	now := o.Clock.Now().UnixMilli()
-	payload, err := render(eventType, data, now)
+	payload, err := render(eventType, data, now, o.PublicURL)
 	if err != nil {
 		return err
 	}

@@ -78,14 +78,15 @@ type Verification struct {
 
 // UserOptions select audience-specific parts of the user.
 type UserOptions struct {
-	Private bool // include private_metadata (Backend API only)
-	Now     time.Time
+	Private   bool // include private_metadata (Backend API only)
+	Now       time.Time
+	PublicURL string // the instance's public URL: image_url is absolute under it
 }
 
 // NewUser renders u. lockedUntil is evaluated at opts.Now.
 func NewUser(u *gatehouse.User, opts UserOptions) User {
 	out := User{Object: "user", ID: u.ID, ExternalID: u.ExternalID, Username: u.Username, FirstName: u.FirstName,
-		LastName: u.LastName, ImageURL: u.ImageURL, ProfileImageURL: u.ImageURL, HasImage: u.ImageURL != "",
+		LastName: u.LastName, ImageURL: ImageURL(u, opts.PublicURL), ProfileImageURL: ImageURL(u, opts.PublicURL), HasImage: u.ImageURL != "",
 		PrimaryEmailAddressID: u.PrimaryEmailAddressID, PrimaryPhoneNumberID: u.PrimaryPhoneNumberID,
 		EmailAddresses: make([]Identification, 0, len(u.EmailAddresses)), PhoneNumbers: make([]Identification, 0, len(u.PhoneNumbers)),
 		Web3Wallets: []any{}, Passkeys: []any{}, ExternalAccounts: []any{}, SAMLAccounts: []any{}, EnterpriseAccounts: []any{},
@@ -123,6 +124,11 @@ func NewIdentification(i gatehouse.Identification) Identification {
 	obj := "verification_otp"
 	if i.VerificationStrategy == gatehouse.StrategyAdmin {
 		obj = "verification_admin"
+	}
+	if i.VerificationStatus != gatehouse.VerificationVerified && i.VerificationStrategy == "" {
+		// Nothing prepared yet: Clerk's null verification, never an
+		// "unverified email_code" that reads as "a code was sent".
+		return out
 	}
 	attempts := i.VerificationAttempts
 	out.Verification = &Verification{Object: obj, Status: i.VerificationStatus, Strategy: i.VerificationStrategy,
