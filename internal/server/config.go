@@ -128,7 +128,9 @@ func (c *Config) AssetOptions(log *slog.Logger) assets.Options {
 
 // Finish validates c and fills derived defaults.
 func (c *Config) Finish() error {
-	c.EncryptionKey = os.Getenv("GATEHOUSE_ENCRYPTION_KEY")
+	if c.EncryptionKey == "" { // never a flag; tests may set the field
+		c.EncryptionKey = os.Getenv("GATEHOUSE_ENCRYPTION_KEY")
+	}
 	if c.ReloadInterval == 0 {
 		c.ReloadInterval = 30 * time.Second
 	}
