@@ -103,7 +103,7 @@ func crashRun(t *testing.T, bin string, extra []string) {
 	dir := t.TempDir()
 	rcv := apitest.NewReceiver(t)
 	n := startNode(t, bin, dir, extra)
-	sk := regexp.MustCompile(`sk_live_[A-Za-z0-9_-]+`).FindString(n.stderr.String())
+	sk := regexp.MustCompile(`sk_(?:live|test)_[A-Za-z0-9_-]+`).FindString(n.stderr.String())
 	if sk == "" {
 		t.Fatalf("no secret key in the first start's output: %s", n.stderr.String())
 	}

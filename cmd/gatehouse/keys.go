@@ -13,9 +13,10 @@ import (
 
 const keysUsage = `Usage: gatehouse keys <command> [flags]
 
-  show                 print the instance id, publishable key and the active public key (PEM)
+  show                 print the instance id, mode, publishable key (pk_test_ in development,
+                       pk_live_ in production) and the active public key (PEM)
   rotate               make a new signing key active; the old one stays in the JWKS for 24 h
-  create-secret        create a Backend API secret key (printed once)
+  create-secret        create a Backend API secret key (printed once; sk_test_ in development)
   list-secrets         list secret keys (hints only)
   revoke-secret ID     revoke a secret key
   gen-encryption-key   print a fresh value for GATEHOUSE_ENCRYPTION_KEY
@@ -87,8 +88,9 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	switch sub {
 	case "show":
 		_, kid := app.Instance.Signer()
-		fmt.Fprintf(stdout, "instance_id: %s\npublishable_key: %s\nactive_kid: %s\npublished_keys: %d\n\n%s",
-			app.Instance.ID(), app.Instance.PublishableKey(), kid, len(app.Instance.PublicKeys()), app.Instance.ActivePublicPEM())
+		fmt.Fprintf(stdout, "instance_id: %s\nmode: %s\npublishable_key: %s\ncookie_suffix: %s\nactive_kid: %s\npublished_keys: %d\n\n%s",
+			app.Instance.ID(), app.Config.Mode, app.Instance.PublishableKey(), app.Instance.CookieSuffix(), kid,
+			len(app.Instance.PublicKeys()), app.Instance.ActivePublicPEM())
 	case "rotate":
 		kid, err := app.Instance.RotateSigningKey(ctx)
 		if err != nil {

@@ -68,7 +68,7 @@ func TestUsersAndKeysCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &u); err != nil || u["password_enabled"] != true || u["public_metadata"].(map[string]any)["role"] != "admin" {
 		t.Fatalf("created user: %v %s", err, out)
 	}
-	if !strings.Contains(errOut, "created instance") || !regexp.MustCompile(`sk_live_\S{40,}`).MatchString(errOut) {
+	if !strings.Contains(errOut, "created instance") || !regexp.MustCompile(`sk_test_\S{40,}`).MatchString(errOut) {
 		t.Fatalf("first use must create the instance and show its secret key once: %s", errOut)
 	}
 	id := u["id"].(string)
@@ -85,12 +85,13 @@ func TestUsersAndKeysCommands(t *testing.T) {
 		t.Fatalf("get deleted: %d %s", code, errOut)
 	}
 	code, out, _ = runCLI(t, "", append([]string{"keys", "show"}, base...)...)
-	if code != 0 || !strings.Contains(out, "publishable_key: pk_live_") || !strings.Contains(out, "BEGIN PUBLIC KEY") {
+	// Development mode (the default): pk_test_ and sk_test_ keys.
+	if code != 0 || !strings.Contains(out, "mode: development\npublishable_key: pk_test_") || !strings.Contains(out, "BEGIN PUBLIC KEY") {
 		t.Fatalf("keys show: %d %s", code, out)
 	}
 	code, out, _ = runCLI(t, "", append([]string{"keys", "create-secret", "--name", "ci"}, base...)...)
 	sk := strings.TrimSpace(out)
-	if code != 0 || !strings.HasPrefix(sk, "sk_live_") {
+	if code != 0 || !strings.HasPrefix(sk, "sk_test_") {
 		t.Fatalf("create-secret: %d %q", code, out)
 	}
 	code, out, _ = runCLI(t, "", append([]string{"keys", "list-secrets"}, base...)...)

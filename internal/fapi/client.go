@@ -64,6 +64,9 @@ func (a *API) renderClient(ctx context.Context, r *http.Request) (*clientJSON, b
 
 // respond writes Clerk's {response, client} envelope and the cookies.
 func (a *API) respond(w http.ResponseWriter, r *http.Request, status int, response any) error {
+	if err := a.rotateDevBrowser(w, r); err != nil {
+		return err
+	}
 	cj, signedIn, uat, err := a.renderClient(r.Context(), r)
 	if err != nil {
 		return err
@@ -107,6 +110,9 @@ func (a *API) deleteClient(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := a.Sessions.EndClientSessions(r.Context(), c); err != nil {
+		return err
+	}
+	if err := a.Sessions.UnbindDevBrowsers(r.Context(), c.ID); err != nil {
 		return err
 	}
 	a.clearClient(w)

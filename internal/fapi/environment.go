@@ -24,18 +24,22 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 			"verifications": verifications, "verify_at_sign_up": verify}
 	}
 	base := a.PublicURL
+	envType := "production"
+	if a.Dev {
+		envType = "development"
+	}
 	httpx.JSON(w, http.StatusOK, map[string]any{
 		"object": "environment", "id": "env_" + a.Instance.ID(), "maintenance_mode": false,
 		"auth_config": map[string]any{"object": "auth_config", "id": "aac_" + a.Instance.ID(),
 			"single_session_mode": !s.MultiSession, "claimed_at": nil, "reverification": false},
 		"display_config": map[string]any{"object": "display_config", "id": "dc_" + a.Instance.ID(),
-			"instance_environment_type": "production", "application_name": name, "branded": false,
+			"instance_environment_type": envType, "application_name": name, "branded": false,
 			"captcha_public_key": nil, "captcha_public_key_invisible": nil, "captcha_widget_type": "smart",
 			"captcha_provider": "turnstile", "captcha_oauth_bypass": []string{}, "home_url": base,
 			"sign_in_url": base + "/sign-in", "sign_up_url": base + "/sign-up", "user_profile_url": base + "/user",
 			"after_sign_in_url": "/", "after_sign_up_url": "/", "after_sign_out_one_url": "/", "after_sign_out_all_url": "/",
 			"after_switch_session_url": "/", "preferred_sign_in_strategy": "password", "logo_image_url": "",
-			"favicon_image_url": "", "theme": map[string]any{}, "show_devmode_warning": false, "support_email": nil,
+			"favicon_image_url": "", "theme": map[string]any{}, "show_devmode_warning": a.Dev, "support_email": nil,
 			"clerk_js_version": nil, "organization_profile_url": "", "create_organization_url": ""},
 		"user_settings": map[string]any{
 			"attributes": map[string]any{

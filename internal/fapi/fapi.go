@@ -40,9 +40,12 @@ type API struct {
 	Sessions  *session.Service
 	Flow      *flow.Engine
 	Clock     gatehouse.Clock
-	PublicURL string // scheme://host of this server
-	Dev       bool
+	PublicURL string            // scheme://host of this server
+	Dev       bool              // development mode: dev browsers, pk_test_ keys
 	Limits    *ratelimit.Policy // nil: no rate limits
+	// CookieDomain is the Domain attribute of the __client_uat cookies the
+	// FAPI sets ("" : host-only), so an app on the parent domain sees them.
+	CookieDomain string
 }
 
 func (a *API) secure() bool { return strings.HasPrefix(a.PublicURL, "https://") }
@@ -56,6 +59,12 @@ type req struct {
 	native   bool
 	form     url.Values
 	cookied  bool // writeCookies ran
+
+	// dvb is the dev browser that authenticated the request (development
+	// mode, ?__clerk_db_jwt=); then no client cookie is read or written.
+	dvb *store.DevBrowser
+	// sessionCreated: a session was created, so the dev browser rotates.
+	sessionCreated bool
 }
 
 // cookieWriter makes sure a client issued during a request that then failed
@@ -115,6 +124,9 @@ func (a *API) Handler() http.Handler {
 	h("POST /v1/client/sessions/{id}/end", a.endSession(gatehouse.SessionEnded))
 	h("POST /v1/client/sessions/{id}/remove", a.endSession(gatehouse.SessionRemoved))
 	h("GET /v1/client/handshake", a.handshake)
+	if a.Dev {
+		h("POST /v1/dev_browser", a.createDevBrowser)
+	}
 	h("GET /v1/me", a.getMe)
 	h("PATCH /v1/me", a.updateMe)
 	h("POST /v1/me/change_password", a.changePassword)
@@ -132,7 +144,7 @@ func (a *API) Handler() http.Handler {
 	h("GET /v1/profile_images/{id}", a.profileImage)
 	h("GET /.well-known/jwks.json", a.jwks)
 	h("GET /.well-known/openid-configuration", a.openidConfiguration)
-	return a.cors(a.methodOverride(a.Limits.Frontend(a.loadClient(httpx.JSONMux(mux)))))
+	return a.cors(a.methodOverride(a.Limits.Frontend(a.loadClient(httpx.JSONMux(mux), true))))
 }
 
 // methodOverride honours clerk-js's POST ?_method=DELETE|PATCH|PUT.
@@ -150,7 +162,9 @@ func (a *API) methodOverride(next http.Handler) http.Handler {
 
 // loadClient parses the body, authenticates the __client cookie (or the
 // Authorization header for native apps) and stores both in the context.
-func (a *API) loadClient(next http.Handler) http.Handler {
+// With devBrowsers (the FAPI, in development mode) a ?__clerk_db_jwt= token
+// authenticates the request instead (see authDevBrowser).
+func (a *API) loadClient(next http.Handler, devBrowsers bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &req{native: r.URL.Query().Get("_is_native") == "1"}
 		form, err := parseForm(r)
@@ -162,6 +176,17 @@ func (a *API) loadClient(next http.Handler) http.Handler {
 			return
 		}
 		st.form = form
+		if devBrowsers && a.Dev && !st.native {
+			handled, err := a.authDevBrowser(r, st)
+			if err != nil {
+				httpx.Error(w, r, err)
+				return
+			}
+			if handled {
+				next.ServeHTTP(&cookieWriter{ResponseWriter: w, a: a, st: st}, r.WithContext(context.WithValue(r.Context(), ctxKey{}, st)))
+				return
+			}
+		}
 		if st.native {
 			st.token = strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 		} else if c, err := r.Cookie(CookieClient); err == nil {
@@ -206,8 +231,14 @@ func (a *API) ensureClient(r *http.Request) (*gatehouse.Client, error) {
 	err := a.Store.Tx(r.Context(), func(q *store.Q) error {
 		var err error
 		c, tok, err = a.Sessions.NewClient(r.Context(), q)
+		if err == nil && st.dvb != nil {
+			err = a.bindDevBrowser(r, q, c)
+		}
 		return err
 	})
+	if errors.Is(err, errDevBrowserBound) {
+		return a.reloadDevBrowserClient(r)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -225,15 +256,19 @@ func requireClient(r *http.Request) (*gatehouse.Client, error) {
 		Message: "Invalid authentication", LongMessage: "No valid client was found for this request; sign in again."}
 }
 
-// rotated records a new client token from a flow result.
+// rotated records a new client token from a flow result (a session was
+// created: a dev browser rotates too, in respond).
 func rotated(r *http.Request, tok string) {
 	if tok != "" {
 		st := state(r)
-		st.token, st.newToken = tok, tok
+		st.token, st.newToken, st.sessionCreated = tok, tok, true
 	}
 }
 
 func (a *API) setClientCookie(w http.ResponseWriter, st *req) {
+	if st.dvb != nil {
+		return // the dev browser token stands in for the cookie
+	}
 	if st.native {
 		w.Header().Set("Authorization", st.newToken)
 		return
@@ -249,15 +284,30 @@ func (a *API) writeCookies(w http.ResponseWriter, r *http.Request, signedIn bool
 		a.setClientCookie(w, st)
 	}
 	st.cookied = true
-	if st.native {
+	if st.native || st.dvb != nil {
 		return
 	}
 	v := "0"
 	if signedIn {
 		v = strconv.FormatInt(uat/1000, 10)
 	}
-	http.SetCookie(w, &http.Cookie{Name: CookieClientUAT, Value: v, Path: "/", Secure: a.secure(),
-		SameSite: http.SameSiteLaxMode, Expires: a.Clock.Now().Add(365 * 24 * time.Hour)})
+	a.setClientUAT(w, v)
+}
+
+// setClientUAT sets __client_uat and its suffixed twin (see cookieNames),
+// on CookieDomain when configured.
+func (a *API) setClientUAT(w http.ResponseWriter, v string) {
+	for _, name := range a.cookieNames(CookieClientUAT) {
+		http.SetCookie(w, &http.Cookie{Name: name, Value: v, Path: "/", Domain: a.CookieDomain, Secure: a.secure(),
+			SameSite: http.SameSiteLaxMode, Expires: a.Clock.Now().Add(365 * 24 * time.Hour)})
+	}
+}
+
+// cookieNames returns a cookie's plain name and its suffixed twin
+// "<name>_<suffix>", the suffix derived from the publishable key the way the
+// Clerk SDKs derive it (keys.CookieSuffix).
+func (a *API) cookieNames(name string) []string {
+	return []string{name, name + "_" + a.Instance.CookieSuffix()}
 }
 
 // Unwrap exposes the underlying writer to http.ResponseController.

@@ -2,12 +2,14 @@ package fapi
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/session"
 )
 
 // ValidRedirect reports whether raw is an absolute http(s) URL whose origin is
@@ -36,6 +38,11 @@ func ValidRedirect(raw, self string, allowed []string) (*url.URL, bool) {
 // compute the cookie directives for this browser, store them under a nonce
 // and send the browser back to the app with the nonce (format=nonce, the
 // default) or with a signed token carrying them (format=token).
+//
+// Every directive comes twice, plain and suffixed ("__session" and
+// "__session_<suffix>", see cookieNames): the SDKs read one or the other. In
+// development mode the browser also gets a dev browser (__clerk_db_jwt),
+// which @clerk/backend demands on every request of a development instance.
 func (a *API) handshake(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	target, ok := ValidRedirect(q.Get("redirect_url"), a.PublicURL, a.Instance.Settings().AllowedOrigins)
@@ -43,28 +50,44 @@ func (a *API) handshake(w http.ResponseWriter, r *http.Request) error {
 		return &gatehouse.Error{Status: http.StatusBadRequest, Code: "redirect_url_invalid", Message: "invalid redirect_url",
 			LongMessage: "redirect_url must be an absolute URL on an allowed origin."}
 	}
-	secure := target.Scheme == "https"
+	origin := target.Scheme + "://" + target.Host
+	var dvbToken string
+	if a.Dev {
+		var err error
+		if dvbToken, err = a.handshakeDevBrowser(r, origin); err != nil {
+			return err
+		}
+	}
 	attrs := "; Path=/; SameSite=Lax"
-	if secure {
+	if target.Scheme == "https" {
 		attrs += "; Secure"
 	}
 	var directives []string
+	add := func(name, value, attrs string) {
+		for _, n := range a.cookieNames(name) {
+			directives = append(directives, n+"="+value+attrs)
+		}
+	}
 	signedIn := false
 	if st := state(r); st.client != nil {
 		if _, s, err := a.currentSession(r); err == nil {
-			jwt, err := a.Sessions.MintToken(r.Context(), st.token, s.ID, target.Scheme+"://"+target.Host)
+			jwt, err := a.Sessions.MintTokenForClient(r.Context(), st.client.TokenHash, s.ID, origin)
 			if err == nil {
 				signedIn = true
-				uat := strconv.FormatInt(st.client.UpdatedAt/1000, 10)
-				directives = append(directives, "__session="+jwt+attrs, "__client_uat="+uat+attrs+"; Max-Age=31536000")
+				add(CookieSession, jwt, attrs)
+				add(CookieClientUAT, strconv.FormatInt(st.client.UpdatedAt/1000, 10), attrs+"; Max-Age=31536000")
 			}
 		}
 	}
 	if !signedIn {
-		directives = append(directives, "__session="+attrs+"; Max-Age=0", "__client_uat=0"+attrs+"; Max-Age=31536000")
+		add(CookieSession, "", attrs+"; Max-Age=0")
+		add(CookieClientUAT, "0", attrs+"; Max-Age=31536000")
+	}
+	if dvbToken != "" {
+		add(CookieDevBrowser, dvbToken, attrs+"; Max-Age=31536000")
 	}
 	tq := target.Query()
-	for _, p := range []string{"__clerk_handshake", "__clerk_handshake_nonce", "__clerk_hs_reason", "__clerk_db_jwt"} {
+	for _, p := range []string{"__clerk_handshake", "__clerk_handshake_nonce", "__clerk_hs_reason", QueryDevBrowser} {
 		tq.Del(p)
 	}
 	if q.Get("format") == "token" {
@@ -88,6 +111,48 @@ func (a *API) handshake(w http.ResponseWriter, r *http.Request) error {
 	}
 	target.RawQuery = tq.Encode()
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer") // the request URL may carry a dev-browser token
 	http.Redirect(w, r, target.String(), http.StatusTemporaryRedirect)
 	return nil
+}
+
+// handshakeDevBrowser picks the handshake's client and the dev browser to
+// hand the app (development mode). A valid __client cookie (first-party
+// through a proxy or on the same site) wins; else the client of a valid
+// ?__clerk_db_jwt= token. The URL token is handed back only when it already
+// names that client (or, for a signed-out visitor, no client) and was made
+// for the redirect's origin; otherwise a new dev browser is made for the
+// client. A token from the URL is never bound to the cookie's client: a
+// planted link must not obtain a bearer token for the victim's client. An
+// unknown or expired token is replaced, never answered with a 401.
+func (a *API) handshakeDevBrowser(r *http.Request, origin string) (string, error) {
+	st := state(r)
+	tok := r.URL.Query().Get(QueryDevBrowser)
+	var d *session.DevBrowser
+	if tok != "" {
+		var err error
+		d, err = a.Sessions.DevBrowserByToken(r.Context(), tok)
+		if errors.Is(err, session.ErrNoDevBrowser) {
+			d = nil
+		} else if err != nil {
+			return "", unavailable(err)
+		}
+	}
+	if st.client == nil && d != nil {
+		st.client = d.Client
+	}
+	if d != nil && (d.Row.Origin == "" || d.Row.Origin == origin) {
+		switch {
+		case st.client == nil && d.Client == nil:
+			return tok, nil
+		case st.client != nil && d.Client != nil && d.Client.ID == st.client.ID:
+			return tok, nil
+		}
+	}
+	clientID := ""
+	if st.client != nil {
+		clientID = st.client.ID
+	}
+	fresh, _, err := a.Sessions.CreateDevBrowser(r.Context(), origin, clientID)
+	return fresh, err
 }

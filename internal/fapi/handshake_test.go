@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/apitest"
 	"github.com/gatehouse/gatehouse/internal/fapi"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/keys"
 )
 
 // signUp makes a user through the FAPI with a +clerk_test address (code
@@ -53,8 +54,13 @@ func TestHandshake(t *testing.T) {
 		p := s.BAPI("GET", "/clients/handshake_payload?nonce="+url.QueryEscape(nonce), nil)
 		var payload struct{ Directives []string }
 		p.JSON(t, &payload)
-		if p.Status != 200 || len(payload.Directives) != 2 || !strings.HasPrefix(payload.Directives[0], "__session=ey") ||
-			!strings.HasPrefix(payload.Directives[1], "__client_uat=") || strings.HasPrefix(payload.Directives[1], "__client_uat=0") {
+		// Plain and suffixed __session and __client_uat, and (development)
+		// __clerk_db_jwt.
+		sfx := "_" + keys.CookieSuffix(s.App.Instance.PublishableKey())
+		if p.Status != 200 || len(payload.Directives) != 6 || !strings.HasPrefix(payload.Directives[0], "__session=ey") ||
+			!strings.HasPrefix(payload.Directives[1], "__session"+sfx+"=ey") ||
+			!strings.HasPrefix(payload.Directives[2], "__client_uat=") || strings.HasPrefix(payload.Directives[2], "__client_uat=0") ||
+			!strings.HasPrefix(payload.Directives[3], "__client_uat"+sfx+"=") || !strings.HasPrefix(payload.Directives[4], "__clerk_db_jwt=dvb_") {
 			t.Fatalf("payload: %d %s", p.Status, p.Body)
 		}
 		jwt := strings.SplitN(strings.TrimPrefix(payload.Directives[0], "__session="), ";", 2)[0]
@@ -70,7 +76,7 @@ func TestHandshake(t *testing.T) {
 		r = anon.Call("GET", "/v1/client/handshake?redirect_url="+url.QueryEscape(app+"/"), nil)
 		loc, _ = url.Parse(r.Header.Get("Location"))
 		s.BAPI("GET", "/clients/handshake_payload?nonce="+url.QueryEscape(loc.Query().Get("__clerk_handshake_nonce")), nil).JSON(t, &payload)
-		if len(payload.Directives) != 2 || !strings.Contains(payload.Directives[0], "Max-Age=0") || !strings.HasPrefix(payload.Directives[1], "__client_uat=0") {
+		if len(payload.Directives) != 6 || !strings.Contains(payload.Directives[0], "Max-Age=0") || !strings.HasPrefix(payload.Directives[2], "__client_uat=0") {
 			t.Fatalf("signed-out directives: %v", payload.Directives)
 		}
 

@@ -152,7 +152,7 @@ func (a *API) PagesHandler() http.Handler {
 	h("POST /user/emails/primary", a.primaryEmailSubmit)
 	h("POST /user/emails/remove", a.removeEmailSubmit)
 	h("POST /sign-out", a.signOutSubmit)
-	return a.loadClient(a.pageGuard(mux))
+	return a.loadClient(a.pageGuard(mux), false)
 }
 
 // pageGuard enforces the CSRF defences on POST (checkCSRF).

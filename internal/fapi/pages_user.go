@@ -160,5 +160,5 @@ func (a *API) signOutSubmit(w http.ResponseWriter, r *http.Request) error {
 // clearClient removes the client cookie and marks the browser signed out.
 func (a *API) clearClient(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: CookieClient, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.secure(), SameSite: http.SameSiteLaxMode})
-	http.SetCookie(w, &http.Cookie{Name: CookieClientUAT, Value: "0", Path: "/", Secure: a.secure(), SameSite: http.SameSiteLaxMode})
+	a.setClientUAT(w, "0")
 }

@@ -15,14 +15,18 @@ func (a *API) sessionToken(w http.ResponseWriter, r *http.Request) error {
 	st := state(r)
 	noClient := &gatehouse.Error{Status: http.StatusUnauthorized, Code: "authentication_invalid", Message: "Invalid authentication",
 		LongMessage: "No valid client was found for this request; sign in again."}
-	if st.token == "" {
+	if st.token == "" && st.client == nil {
 		return noClient
 	}
-	// loadClient skipped the client lookup: MintToken checks the client
-	// token and the session together, and only a failure pays for telling
-	// an unknown client (401) from an unknown session (404).
-	jwt, err := a.Sessions.MintToken(r.Context(), st.token, r.PathValue("id"), r.Header.Get("Origin"))
+	// loadClient skipped the client lookup (unless a dev browser named the
+	// client): MintToken checks the client token and the session together,
+	// and only a failure pays for telling an unknown client (401) from an
+	// unknown session (404).
+	jwt, err := a.mint(r, r.PathValue("id"), r.Header.Get("Origin"))
 	var ge *gatehouse.Error
+	if st.dvb != nil && errors.As(err, &ge) && ge.Status == http.StatusNotFound {
+		return gatehouse.NotFound("Session")
+	}
 	if errors.Is(err, session.ErrNoClient) || errors.As(err, &ge) && ge.Status == http.StatusNotFound {
 		if _, cerr := a.Sessions.ClientByToken(r.Context(), st.token); errors.Is(cerr, session.ErrNoClient) {
 			return noClient
@@ -78,7 +82,7 @@ func (a *API) touchSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	jwt, _ := a.Sessions.MintToken(r.Context(), state(r).token, s.ID, r.Header.Get("Origin"))
+	jwt, _ := a.mint(r, s.ID, r.Header.Get("Origin"))
 	return a.respond(w, r, http.StatusOK, a.newSessionJSON(s, u, jwt, a.Clock.Now()))
 }
 

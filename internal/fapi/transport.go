@@ -141,7 +141,7 @@ func (a *API) cors(next http.Handler) http.Handler {
 		if ok {
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Set("Access-Control-Allow-Credentials", "true")
-			h.Set("Access-Control-Expose-Headers", "Authorization, X-Request-Id")
+			h.Set("Access-Control-Expose-Headers", "Authorization, X-Request-Id, "+HeaderDevBrowser)
 		}
 		if r.Method == http.MethodOptions {
 			if ok {

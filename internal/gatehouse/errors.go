@@ -56,7 +56,17 @@ const (
 	CodeTooManyRequests           = "too_many_requests"
 	CodeServiceUnavailable        = "service_unavailable"
 	CodeInternal                  = "internal_clerk_error"
+	// CodeDevBrowserUnauthenticated: a development-mode request named a
+	// dev-browser token (?__clerk_db_jwt=) that is unknown or expired;
+	// clerk-js then creates a new dev browser and retries.
+	CodeDevBrowserUnauthenticated = "dev_browser_unauthenticated"
 )
+
+// DevBrowserUnauthenticated is the 401 for an unknown or expired dev browser.
+func DevBrowserUnauthenticated() *Error {
+	return &Error{Status: http.StatusUnauthorized, Code: CodeDevBrowserUnauthenticated, Message: "Dev browser unauthenticated",
+		LongMessage: "The dev browser token is unknown or expired; create a new one with POST /v1/dev_browser."}
+}
 
 // NotFound reports a missing resource ("User not found").
 func NotFound(resource string) *Error {

@@ -22,6 +22,7 @@ const (
 	PrefixEndpoint       = "ep_"
 	PrefixMessage        = "msg_"
 	PrefixAudit          = "aud_"
+	PrefixDevBrowser     = "devb_" // row id only; the bearer token is "dvb_..."
 )
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

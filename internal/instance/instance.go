@@ -34,6 +34,8 @@ type Manager struct {
 
 	id       string
 	pubKey   string
+	suffix   string // CookieSuffix(pubKey)
+	dev      bool   // development mode: pk_test_/sk_test_ keys
 	state    atomic.Pointer[keyState]
 	settings atomic.Pointer[gatehouse.Settings]
 
@@ -62,14 +64,15 @@ type Bootstrap struct {
 // Open loads the instance, creating it on first start: instance id, an
 // RSA-2048 signing key sealed with sealer, and a first secret key whose
 // plaintext is returned once in Bootstrap. publicHost is the host[:port]
-// encoded in the publishable key.
-func Open(ctx context.Context, st *store.Store, sealer *keys.Sealer, clock gatehouse.Clock, publicHost string) (*Manager, Bootstrap, error) {
-	m := &Manager{st: st, sealer: sealer, clock: clock, skCache: map[string]time.Time{}, skTTL: 5 * time.Second}
-	pk, err := keys.PublishableKey(publicHost)
+// encoded in the publishable key; development selects pk_test_/sk_test_
+// keys (production: pk_live_/sk_live_).
+func Open(ctx context.Context, st *store.Store, sealer *keys.Sealer, clock gatehouse.Clock, publicHost string, development bool) (*Manager, Bootstrap, error) {
+	m := &Manager{st: st, sealer: sealer, clock: clock, skCache: map[string]time.Time{}, skTTL: 5 * time.Second, dev: development}
+	pk, err := keys.PublishableKey(publicHost, development)
 	if err != nil {
 		return nil, Bootstrap{}, err
 	}
-	m.pubKey = pk
+	m.pubKey, m.suffix = pk, keys.CookieSuffix(pk)
 	var boot Bootstrap
 	in, err := st.Q().GetInstance(ctx)
 	if errors.Is(err, gatehouse.ErrNotFound) {
@@ -96,7 +99,7 @@ func (m *Manager) create(ctx context.Context) (Bootstrap, error) {
 	if err != nil {
 		return Bootstrap{}, err
 	}
-	plain, hash, err := keys.NewSecretKey()
+	plain, hash, err := keys.NewSecretKey(m.dev)
 	if err != nil {
 		return Bootstrap{}, err
 	}
@@ -147,8 +150,16 @@ func (m *Manager) ID() string { return m.id }
 // CreatedAt returns when the instance was created (Unix ms).
 func (m *Manager) CreatedAt() int64 { return m.createdAt }
 
-// PublishableKey returns the pk_live_ key for the configured public host.
+// PublishableKey returns the publishable key for the configured public host:
+// pk_test_ in development mode, pk_live_ in production.
 func (m *Manager) PublishableKey() string { return m.pubKey }
+
+// CookieSuffix is the suffix of the SDKs' suffixed cookie names
+// ("__session_<suffix>") for PublishableKey.
+func (m *Manager) CookieSuffix() string { return m.suffix }
+
+// Development reports whether the instance runs in development mode.
+func (m *Manager) Development() bool { return m.dev }
 
 // Settings returns the current instance settings.
 func (m *Manager) Settings() gatehouse.Settings { return *m.settings.Load() }

@@ -19,9 +19,27 @@ var ErrSecretKeyInvalid = errors.New("secret key invalid")
 // by the SHA-256 of the whole key (an indexed read, constant-time by nature
 // of the hash lookup) and positive answers are cached for a few seconds.
 // Any database error fails closed.
+//
+// Production accepts only sk_live_ keys. Development accepts sk_test_ keys
+// and, so that data directories from before development keys existed keep
+// working, a stored key under either prefix: the sk_live_ key an older
+// version created answers as sk_test_ too (the SDKs read the instance type
+// from the prefix, so pair it with the pk_test_ key), and the reverse.
 func (m *Manager) AuthenticateSecretKey(ctx context.Context, plaintext string) error {
-	if !strings.HasPrefix(plaintext, "sk_live_") && !strings.HasPrefix(plaintext, "sk_test_") {
-		return ErrSecretKeyInvalid
+	rest, live := strings.CutPrefix(plaintext, keys.SecretLivePrefix)
+	if !live {
+		var test bool
+		if rest, test = strings.CutPrefix(plaintext, keys.SecretTestPrefix); !test || !m.dev {
+			return ErrSecretKeyInvalid
+		}
+	}
+	candidates := []string{plaintext}
+	if m.dev {
+		other := keys.SecretTestPrefix
+		if !live {
+			other = keys.SecretLivePrefix
+		}
+		candidates = append(candidates, other+rest)
 	}
 	hash := keys.HashSecretKey(plaintext)
 	ck := hex.EncodeToString(hash)
@@ -32,14 +50,22 @@ func (m *Manager) AuthenticateSecretKey(ctx context.Context, plaintext string) e
 	if ok && now.Before(exp) {
 		return nil
 	}
-	row, err := m.st.Q().FindSecretKey(ctx, hash)
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		return ErrSecretKeyInvalid
+	found := false
+	for _, c := range candidates {
+		h := keys.HashSecretKey(c)
+		row, err := m.st.Q().FindSecretKey(ctx, h)
+		if errors.Is(err, gatehouse.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if keys.EqualHash(row.Hash, h) {
+			found = true
+			break
+		}
 	}
-	if err != nil {
-		return err
-	}
-	if !keys.EqualHash(row.Hash, hash) {
+	if !found {
 		return ErrSecretKeyInvalid
 	}
 	m.mu.Lock()
@@ -54,7 +80,7 @@ func (m *Manager) AuthenticateSecretKey(ctx context.Context, plaintext string) e
 // CreateSecretKey makes a new secret key and returns its plaintext (shown
 // once; only its hash is stored) and id.
 func (m *Manager) CreateSecretKey(ctx context.Context, name string) (plain, id string, err error) {
-	plain, hash, err := keys.NewSecretKey()
+	plain, hash, err := keys.NewSecretKey(m.dev)
 	if err != nil {
 		return "", "", err
 	}

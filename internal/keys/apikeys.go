@@ -2,6 +2,7 @@ package keys
 
 import (
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -20,12 +21,35 @@ func ValidatePublishableHost(host string) error {
 	return nil
 }
 
-// PublishableKey returns "pk_live_" + unpadded base64 of "<host>$".
-func PublishableKey(host string) (string, error) {
+// Key prefixes. The SDKs read the instance type from the prefix alone:
+// "pk_live_"/"sk_live_" is production, "pk_test_"/"sk_test_" development.
+const (
+	PublishableLivePrefix = "pk_live_"
+	PublishableTestPrefix = "pk_test_"
+	SecretLivePrefix      = "sk_live_"
+	SecretTestPrefix      = "sk_test_"
+)
+
+// PublishableKey returns "pk_live_" (production) or "pk_test_"
+// (development) + unpadded base64 of "<host>$".
+func PublishableKey(host string, development bool) (string, error) {
 	if err := ValidatePublishableHost(host); err != nil {
 		return "", err
 	}
-	return "pk_live_" + base64.RawStdEncoding.EncodeToString([]byte(host+"$")), nil
+	prefix := PublishableLivePrefix
+	if development {
+		prefix = PublishableTestPrefix
+	}
+	return prefix + base64.RawStdEncoding.EncodeToString([]byte(host+"$")), nil
+}
+
+// CookieSuffix is the suffix the Clerk SDKs append to cookie names
+// ("__session_<suffix>"): the first 8 characters of the URL-safe base64 of
+// SHA-1 over the whole publishable key. SHA-1 is only a name derivation here,
+// fixed by the SDKs, not a security property.
+func CookieSuffix(publishableKey string) string {
+	sum := sha1.Sum([]byte(publishableKey))
+	return base64.RawURLEncoding.EncodeToString(sum[:])[:8]
 }
 
 // ParsePublishableKey decodes a pk_live_/pk_test_ key into its host.
@@ -50,14 +74,18 @@ func ParsePublishableKey(pk string) (host string, live bool, err error) {
 	return strings.TrimSuffix(s, "$"), live, nil
 }
 
-// NewSecretKey returns a fresh "sk_live_" key (256 random bits) and the
-// SHA-256 hash to store.
-func NewSecretKey() (plaintext string, hash []byte, err error) {
+// NewSecretKey returns a fresh "sk_live_" (production) or "sk_test_"
+// (development) key (256 random bits) and the SHA-256 hash to store.
+func NewSecretKey(development bool) (plaintext string, hash []byte, err error) {
 	tok, err := RandomToken(32)
 	if err != nil {
 		return "", nil, err
 	}
-	plaintext = "sk_live_" + tok
+	prefix := SecretLivePrefix
+	if development {
+		prefix = SecretTestPrefix
+	}
+	plaintext = prefix + tok
 	return plaintext, HashSecretKey(plaintext), nil
 }
 

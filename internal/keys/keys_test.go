@@ -192,16 +192,21 @@ func TestSignAndVerify(t *testing.T) {
 }
 
 func TestAPIKeys(t *testing.T) {
-	pk, err := PublishableKey("127.0.0.1:8080")
+	pk, err := PublishableKey("127.0.0.1:8080", false)
 	if err != nil || pk != "pk_live_MTI3LjAuMC4xOjgwODAk" {
 		t.Fatalf("pk: %s %v", pk, err)
+	}
+	if dev, err := PublishableKey("127.0.0.1:8080", true); err != nil || dev != "pk_test_MTI3LjAuMC4xOjgwODAk" {
+		t.Fatalf("development pk: %s %v", dev, err)
+	} else if host, live, err := ParsePublishableKey(dev); err != nil || host != "127.0.0.1:8080" || live {
+		t.Fatalf("parse development pk: %s %v %v", host, live, err)
 	}
 	host, live, err := ParsePublishableKey(pk)
 	if err != nil || host != "127.0.0.1:8080" || !live {
 		t.Fatalf("parse: %s %v %v", host, live, err)
 	}
 	for _, h := range []string{"localhost:8080", "", "a.b$c", "host/path.x"} {
-		if _, err := PublishableKey(h); err == nil {
+		if _, err := PublishableKey(h, true); err == nil {
 			t.Errorf("host %q accepted", h)
 		}
 	}
@@ -210,13 +215,33 @@ func TestAPIKeys(t *testing.T) {
 			t.Errorf("%q parsed", k)
 		}
 	}
-	a, ha, _ := NewSecretKey()
-	b, _, _ := NewSecretKey()
+	a, ha, _ := NewSecretKey(false)
+	b, _, _ := NewSecretKey(false)
 	if a == b || !strings.HasPrefix(a, "sk_live_") || len(a) < 8+43 || !EqualHash(ha, HashSecretKey(a)) || EqualHash(ha, HashSecretKey(b)) {
 		t.Fatalf("secret keys: %s %s", a, b)
 	}
 	if EqualHash(ha, ha[:31]) || SecretKeyHint(a) != a[len(a)-4:] {
 		t.Fatal("EqualHash must fail on length mismatch; hint is the last 4")
+	}
+	if d, hd, _ := NewSecretKey(true); !strings.HasPrefix(d, "sk_test_") || len(d) != 8+43 || !EqualHash(hd, HashSecretKey(d)) {
+		t.Fatalf("development secret key: %s", d)
+	}
+}
+
+// The vectors were computed by running getCookieSuffix from the published
+// @clerk/shared 4.41.0 (dist/keys.mjs) under node 20; the ones with '-' and
+// '_' pin the URL-safe alphabet.
+func TestCookieSuffixMatchesClerkShared(t *testing.T) {
+	for pk, want := range map[string]string{
+		"pk_test_MTI3LjAuMC4xOjgwODAk":     "jhCTtJ4x",
+		"pk_live_MTI3LjAuMC4xOjgwODAk":     "1cNra6fY",
+		"pk_test_Y2xlcmsuZXhhbXBsZS5jb20k": "l2OS3d9k",
+		"pk_test_MTI3LjAuMC4xOjgwMDUk":     "Pke_MFxv",
+		"pk_test_MTI3LjAuMC4xOjgwMTAk":     "XM3hHEj-",
+	} {
+		if got := CookieSuffix(pk); got != want {
+			t.Errorf("CookieSuffix(%s) = %s, want %s", pk, got, want)
+		}
 	}
 }
 

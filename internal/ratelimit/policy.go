@@ -47,6 +47,10 @@ var (
 	CodeMailAddressHour = Rule{Name: "code_mail_address_hour", Limit: 10, Window: time.Hour}
 	// Code e-mails per client IP, to any addresses: 20 per 10 minutes.
 	CodeMailClient = Rule{Name: "code_mail_ip", Limit: 20, Window: 10 * time.Minute}
+	// DevBrowserCreate: POST /v1/dev_browser (development mode), per
+	// client IP. clerk-js makes one per browser profile, and at most two more
+	// when a token is refused.
+	DevBrowserCreate = Rule{Name: "dev_browser_create", Limit: 20, Window: 10 * time.Second}
 )
 
 // Policy applies the rules to HTTP requests. A nil *Policy limits nothing.
@@ -75,6 +79,8 @@ func FrontendRule(method, path string) (Rule, bool) {
 		return SignUpCreate, true
 	case "/v1/me/change_password":
 		return ChangePassword, true
+	case "/v1/dev_browser":
+		return DevBrowserCreate, true
 	}
 	rest, ok := strings.CutPrefix(path, "/v1/client/sign_ins/")
 	if ok {

@@ -108,7 +108,7 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 	if c.Clock != nil {
 		clock = c.Clock
 	}
-	mgr, boot, err := instance.Open(ctx, st, sealer, clock, c.PublicHost())
+	mgr, boot, err := instance.Open(ctx, st, sealer, clock, c.PublicHost(), c.Mode == ModeDevelopment)
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +139,15 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 	us.SetEmitter(outbox)
 	ss := session.New(st, mgr, clock, c.Issuer)
 	ss.Audit = auditLog
+	if c.Mode == ModeProduction {
+		// Dev-browser tokens are development credentials: none survive a
+		// switch to production (the FAPI ignores them there anyway).
+		if n, err := ss.ClearDevBrowsers(ctx); err != nil {
+			return nil, fmt.Errorf("clear dev browsers: %w", err)
+		} else if n > 0 && log != nil {
+			log.Info("production mode: deleted the development instance's dev browsers", "count", n)
+		}
+	}
 	ss.PublicURL = c.PublicURL
 	ss.SetEmitter(outbox)
 	// The phantom-id key is derived from the encryption key (never stored),

@@ -56,11 +56,13 @@ type Config struct {
 	IdleTimeout         time.Duration  // keep-alive connections idle at most this long (default 60 s)
 	ClerkJSDir          string         // offline directory of `npm pack` tarballs of the pinned Clerk bundles
 	NPMRegistry         string         // registry the pinned bundles are fetched from on first use
+	CookieDomain        string         // Domain of the FAPI's __client_uat cookies ("" host-only); see DefaultCookieDomain
 
 	// Clock is the time source; nil: the system clock (tests inject a
 	// gatehouse.FakeClock). Not a flag.
 	Clock gatehouse.Clock
 
+	cookieDomainSet    bool
 	webhookLeaseEnv    string
 	maxConnsText       string
 	trustedProxiesText string
@@ -94,6 +96,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.maxConnsText = env("GATEHOUSE_MAX_CONNS_PER_IP", "256")
 	fs.Func("max-conns-per-ip", "concurrent connections one client IP (the TCP peer; IPv6 per /64; trusted proxies exempt) may hold open; more are closed at once; 0: no cap (env GATEHOUSE_MAX_CONNS_PER_IP; default 256)",
 		func(v string) error { c.maxConnsText = v; return nil })
+	c.CookieDomain, c.cookieDomainSet = os.LookupEnv("GATEHOUSE_COOKIE_DOMAIN")
+	fs.Func("cookie-domain", "Domain attribute of the __client_uat cookies, so an app on a parent domain sees them (env GATEHOUSE_COOKIE_DOMAIN; default the public host minus a leading \"clerk.\", e.g. example.com for https://clerk.example.com; \"\" for host-only)",
+		func(v string) error { c.CookieDomain, c.cookieDomainSet = v, true; return nil })
 	c.RegisterStorageFlags(fs)
 	c.RegisterAssetFlags(fs)
 	fs.StringVar(&c.Mode, "mode", env("GATEHOUSE_MODE", ModeDevelopment), "development or production (env GATEHOUSE_MODE)")
@@ -123,7 +128,9 @@ func (c *Config) AssetOptions(log *slog.Logger) assets.Options {
 
 // Finish validates c and fills derived defaults.
 func (c *Config) Finish() error {
-	c.EncryptionKey = os.Getenv("GATEHOUSE_ENCRYPTION_KEY")
+	if c.EncryptionKey == "" { // never a flag; tests may set the field
+		c.EncryptionKey = os.Getenv("GATEHOUSE_ENCRYPTION_KEY")
+	}
 	if c.ReloadInterval == 0 {
 		c.ReloadInterval = 30 * time.Second
 	}
@@ -228,6 +235,16 @@ func (c *Config) Finish() error {
 	if c.Issuer == "" {
 		c.Issuer = c.PublicURL
 	}
+	if u, err := url.Parse(c.PublicURL); err == nil && u.Host != "" {
+		host := u.Hostname()
+		if !c.cookieDomainSet {
+			c.CookieDomain = DefaultCookieDomain(host)
+		}
+		c.CookieDomain = strings.TrimPrefix(strings.ToLower(c.CookieDomain), ".")
+		if d := c.CookieDomain; d != "" && d != strings.ToLower(host) && !strings.HasSuffix(strings.ToLower(host), "."+d) {
+			errs = append(errs, fmt.Errorf("--cookie-domain %q: must be the public host %q or a parent domain of it (browsers ignore other domains)", d, host))
+		}
+	}
 	if c.webhookLeaseEnv != "" {
 		d, err := time.ParseDuration(c.webhookLeaseEnv)
 		if err != nil || d < time.Second || d > time.Hour {
@@ -249,6 +266,20 @@ func (c *Config) Finish() error {
 		errs = append(errs, errors.New("production mode needs GATEHOUSE_ENCRYPTION_KEY (32 bytes, base64 or hex); generate one with `gatehouse keys gen-encryption-key`"))
 	}
 	return errors.Join(errs...)
+}
+
+// DefaultCookieDomain is the default --cookie-domain for a public host: the
+// host minus a leading "clerk." when what is left looks registrable (it has
+// a dot and is not an IP address), else "" (host-only; IP addresses and
+// localhost). Gatehouse at clerk.example.com thus sets __client_uat for
+// example.com, where the app reads it.
+func DefaultCookieDomain(host string) string {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	rest, ok := strings.CutPrefix(host, "clerk.")
+	if !ok || !strings.Contains(rest, ".") || net.ParseIP(rest) != nil || strings.HasSuffix(rest, ".localhost") {
+		return ""
+	}
+	return rest
 }
 
 // PublicHost is the host[:port] of the public URL.

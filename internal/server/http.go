@@ -27,7 +27,8 @@ func (a *App) Handler() http.Handler {
 		mux.Handle("/api/v1/", http.StripPrefix("/api/v1", a.bapi().Handler()))
 	}
 	api := &fapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Flow: a.Flow,
-		Clock: a.Clock, PublicURL: a.Config.PublicURL, Dev: a.Config.Mode == ModeDevelopment, Limits: a.Limits}
+		Clock: a.Clock, PublicURL: a.Config.PublicURL, Dev: a.Config.Mode == ModeDevelopment, Limits: a.Limits,
+		CookieDomain: a.Config.CookieDomain}
 	front := api.Handler()
 	mux.Handle("/v1/", front)
 	mux.Handle("/.well-known/", front)

@@ -24,7 +24,16 @@ func (s *Service) MintToken(ctx context.Context, clientToken, sessionID, azp str
 	if clientToken == "" {
 		return "", ErrNoClient
 	}
-	tc, err := s.st.Q().TokenContextFor(ctx, keys.HashToken(clientToken), sessionID)
+	return s.MintTokenForClient(ctx, keys.HashToken(clientToken), sessionID, azp)
+}
+
+// MintTokenForClient is MintToken for a client already authenticated (by a
+// dev browser, say): clientTokenHash is its stored token hash.
+func (s *Service) MintTokenForClient(ctx context.Context, clientTokenHash []byte, sessionID, azp string) (string, error) {
+	if len(clientTokenHash) == 0 {
+		return "", ErrNoClient
+	}
+	tc, err := s.st.Q().TokenContextFor(ctx, clientTokenHash, sessionID)
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return "", notFound()
 	}
