@@ -13,6 +13,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# Development keys make Clerk's SDKs report telemetry to Clerk; tests reach
+# loopback only, so it is off (the browser suites also abort any request that
+# is not for a loopback address).
+export CLERK_TELEMETRY_DISABLED=1 NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED=1
 
 echo "compat: building gatehouse"
 (cd "$root" && go build -o "$work/gatehouse" ./cmd/gatehouse)

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { guard } from './loopback.js';
 
 const env = {
   url: process.env.GATEHOUSE_URL,
@@ -66,6 +67,7 @@ before(async () => {
       '--disable-component-update', '--disable-sync'],
   });
   page = await browser.newPage();
+  await guard(page);
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(appOrigin + '/');
   await page.waitForFunction(() => window.Clerk !== undefined, null, { timeout: 15000 });
