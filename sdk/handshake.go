@@ -113,9 +113,23 @@ func (h *Handshake) redeem(r *http.Request, nonce string) ([]string, error) {
 	}
 	for _, d := range body.Directives {
 		name, _, _ := strings.Cut(d, "=")
-		if name != "__session" && name != "__client_uat" && !strings.HasPrefix(name, "__session_") && !strings.HasPrefix(name, "__client_uat_") {
+		if !handshakeCookie(name) {
 			return nil, fmt.Errorf("handshake payload: unexpected cookie %q", name)
 		}
 	}
 	return body.Directives, nil
+}
+
+// handshakeCookie reports whether a handshake directive may set the cookie
+// name: the session token, the client's last-update time and (development
+// instances) the dev-browser token, each plain or with the instance's
+// cookie suffix. Anything else is refused, so a compromised payload cannot
+// plant arbitrary cookies on the app.
+func handshakeCookie(name string) bool {
+	for _, base := range []string{"__session", "__client_uat", "__clerk_db_jwt"} {
+		if name == base || strings.HasPrefix(name, base+"_") {
+			return true
+		}
+	}
+	return false
 }
