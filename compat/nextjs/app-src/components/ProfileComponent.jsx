@@ -1,0 +1,16 @@
+'use client';
+// The seed guide's client component: useAuth + useUser.
+import { useAuth, useUser } from '@clerk/nextjs';
+
+export function ProfileComponent() {
+  const { isLoaded, userId } = useAuth();
+  const { isLoaded: userLoaded, user } = useUser();
+  if (!isLoaded || !userLoaded) return <div id="client-user">Loading...</div>;
+  if (!userId) return <div id="client-user">Please sign in</div>;
+  return (
+    <div id="client-user" data-user-id={userId}>
+      <p>Welcome, <span id="client-first-name">{user.firstName ?? ''}</span>!</p>
+      <p>Email: <span id="client-email">{user.primaryEmailAddress?.emailAddress}</span></p>
+    </div>
+  );
+}
