@@ -328,16 +328,6 @@ step('<SignIn/> "Forgot password?" resets the password with an email code', asyn
   assert.equal(ok.verified, true);
 });
 
-step('SSR handshake: without the __session cookie the dashboard still renders signed in', async () => {
-  const before = handshakes.length;
-  const cookies = await ctx.cookies(env.app);
-  assert.ok(cookies.some((c) => c.name.startsWith('__session')), cookies.map((c) => c.name).join(','));
-  await ctx.clearCookies({ name: /^__session/ });
-  assert.equal(await waitForDashboardAfter(page), userId);
-  assert.ok(handshakes.length > before, 'a handshake was made');
-  assert.equal((await apiMe(page)).status, 200);
-});
-
 step('setActive 20 times with reloads and /api/me in between: no spurious sign-out', async () => {
   await clerkLoaded(page);
   for (let i = 0; i < 20; i++) {
@@ -356,6 +346,34 @@ step('setActive 20 times with reloads and /api/me in between: no spurious sign-o
     }
   }
   assert.equal(await waitForDashboardAfter(page), userId);
+});
+
+step('SSR handshake: without the __session cookie the dashboard still renders signed in', async () => {
+  const before = handshakes.length;
+  const cookies = await ctx.cookies(env.app);
+  assert.ok(cookies.some((c) => c.name.startsWith('__session')), cookies.map((c) => c.name).join(','));
+  await ctx.clearCookies({ name: /^__session/ });
+  assert.equal(await waitForDashboardAfter(page), userId);
+  assert.ok(handshakes.length > before, 'a handshake was made');
+  assert.equal((await apiMe(page)).status, 200);
+});
+
+// @clerk/nextjs 6 in production: after a handshake the app router keeps the
+// URL with __clerk_handshake_nonce (clerk-js only cleans window.location), and
+// setActive's refresh re-sends it; Gatehouse's nonce is single use, so the
+// middleware's second redemption gets 404 and the request renders signed out.
+const afterHandshakeTodo = process.env.CLERK_MAJOR === '6'
+  ? 'known: @clerk/nextjs 6 re-sends a redeemed __clerk_handshake_nonce (see compat/nextjs/README.md)' : false;
+test('setActive right after the SSR handshake: no spurious sign-out', { todo: afterHandshakeTodo }, async (t) => {
+  if (failed) { t.skip('an earlier step failed'); return; }
+  await clerkLoaded(page);
+  for (let i = 0; i < 3; i++) {
+    await page.evaluate(() => window.Clerk.setActive({ session: window.Clerk.session.id }));
+    const me = await apiMe(page);
+    assert.equal(me.status, 200, `round ${i}`);
+  }
+  await page.locator('#server-user-id').waitFor(WAIT);
+  assert.equal(new URL(page.url()).pathname, '/dashboard');
 });
 
 test('only the app and Gatehouse were contacted; no page errors', () => {
