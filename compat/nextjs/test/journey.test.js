@@ -68,7 +68,7 @@ async function newContext() {
     return route.abort();
   });
   c.on('request', (r) => { if (r.url().includes('/v1/client/handshake')) handshakes.push(r.url()); });
-  c.on('page', (p) => p.on('pageerror', (e) => pageErrors.push(e.message)));
+  c.on('page', (p) => p.on('pageerror', (e) => pageErrors.push(`${p.url()}: ${e.message}`)));
   return c;
 }
 
@@ -221,6 +221,7 @@ step('<UserProfile/>: first name, a second verified email, password change signi
   await page.locator('.cl-profileSectionPrimaryButton__profile').click();
   await page.locator('input[name=firstName]').fill('Ada', WAIT);
   await page.locator('.cl-formButtonPrimary').click();
+  await page.locator('input[name=firstName]').waitFor({ state: 'detached', ...WAIT });
   await until('first_name at the Backend API', async () => (await bapi('GET', `/users/${userId}`)).first_name === 'Ada');
 
   // A second email address, verified with a code.
@@ -228,6 +229,7 @@ step('<UserProfile/>: first name, a second verified email, password change signi
   await page.locator('input[name=emailAddress]').fill(email2, WAIT);
   await page.locator('.cl-formButtonPrimary').click();
   await typeCode(page);
+  await page.locator('.cl-otpCodeFieldInput').first().waitFor({ state: 'detached', ...WAIT });
   await until('a second verified address', async () => {
     const u = await bapi('GET', `/users/${userId}`);
     return u.email_addresses.some((e) => e.email_address === email2 && e.verification?.status === 'verified');
