@@ -215,7 +215,7 @@ step('<UserProfile/>: first name, a second verified email, password change signi
   const profile = page.locator('.cl-userProfile-root, .cl-rootBox').first();
   await profile.waitFor(WAIT);
   await page.locator('.cl-profileSectionPrimaryButton__profile').waitFor(WAIT);
-  await shot('user-profile', profile);
+  await shot('user-profile');
 
   // First name.
   await page.locator('.cl-profileSectionPrimaryButton__profile').click();
@@ -282,6 +282,11 @@ step('<UserButton/> opens and signs out', async () => {
   await trigger.click(WAIT);
   const popover = page.locator('.cl-userButtonPopoverCard');
   await popover.waitFor(WAIT);
+  // Let the opening animation finish before the screenshot.
+  await page.waitForFunction(() => {
+    const el = document.querySelector('.cl-userButtonPopoverCard');
+    return el && getComputedStyle(el).opacity === '1' && el.getAnimations({ subtree: true }).every((a) => a.playState !== 'running');
+  }, null, WAIT);
   await shot('user-button', page);
   await page.locator('.cl-userButtonPopoverActionButton__signOut').click();
   await page.locator('#home-signed-out').waitFor(WAIT);
