@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Builds the Next.js app (app-src/) on @clerk/nextjs 7 and 6, starts a fresh
+# gatehouse (SQLite, then PostgreSQL when reachable) and both apps on the same
+# site (127.0.0.1, different ports), and runs the journey in headless Chromium.
+#
+#   GATEHOUSE_BIN=path  use this binary instead of building one
+#   MAJORS="7 6"        which @clerk/nextjs majors to run
+#   ENGINES="sqlite postgres"
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+work="$(mktemp -d)"
+MAJORS="${MAJORS:-7 6}"
+ENGINES="${ENGINES:-sqlite postgres}"
+pids=()
+gh_pid=""
+cleanup() {
+  for p in "${pids[@]}" $gh_pid; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}" $gh_pid; do wait "$p" 2>/dev/null || true; done
+  if [ -n "${pg_schema:-}" ]; then psql -q "$PG_BASE" -c "DROP SCHEMA IF EXISTS $pg_schema CASCADE" >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+t0=$SECONDS
+say() { echo "compat/nextjs [$((SECONDS - t0))s]: $*"; }
+
+CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium || true)}"
+export CHROMIUM_PATH
+if [ -z "$CHROMIUM_PATH" ]; then
+  if [ "${CI:-}" = "true" ]; then say "Chromium is missing; .ci/run installs Debian's chromium"; exit 1; fi
+  say "Chromium not found (apt-get install chromium); skipping"; exit 0
+fi
+
+if [ -n "${GATEHOUSE_BIN:-}" ]; then gh_bin="$GATEHOUSE_BIN"; else
+  say "building gatehouse"
+  (cd "$root" && go build -o "$work/gatehouse" ./cmd/gatehouse)
+  gh_bin="$work/gatehouse"
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_http() { # $1 url, $2 pid, $3 what
+  for _ in $(seq 1 300); do
+    if curl -sf -o /dev/null "$1"; then return 0; fi
+    if ! kill -0 "$2" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  say "$3 did not become ready at $1"; return 1
+}
+
+# One Gatehouse port for every run: the publishable key encodes it, and Next.js
+# inlines NEXT_PUBLIC_* at build time, so the apps are built once.
+gh_port="$(free_port)"
+GH="http://127.0.0.1:$gh_port"
+declare -A app_port
+for m in $MAJORS; do app_port[$m]="$(free_port)"; done
+
+say "fetching the pinned Clerk browser bundles once (gatehouse assets pull)"
+"$gh_bin" assets pull --data-dir "$work/assets-cache" >/dev/null
+
+start_gatehouse() { # $1 engine label, $2 database url ("" for SQLite)
+  local data="$work/data-$1"
+  mkdir -p "$data" && chmod 700 "$data"
+  cp -r "$work/assets-cache/assets" "$data/"
+  "$gh_bin" serve --listen "127.0.0.1:$gh_port" --data-dir "$data" ${2:+--database-url "$2"} --log-format text \
+    --webhook-allow-private --rate-limits off >"$work/$1.out" 2>"$work/$1.log" &
+  gh_pid=$!
+  wait_http "$GH/healthz" "$gh_pid" "gatehouse ($1)" || { cat "$work/$1.out" "$work/$1.log"; exit 1; }
+  SECRET_KEY="$(awk '/secret_key:/ {print $2}' "$work/$1.out")"
+  PUBLISHABLE_KEY="$(awk '/publishable_key:/ {print $2}' "$work/$1.out")"
+  if [ -z "$SECRET_KEY" ] || [ -z "$PUBLISHABLE_KEY" ]; then say "could not read the keys"; cat "$work/$1.out"; exit 1; fi
+  local origins="" m
+  for m in $MAJORS; do origins="$origins,\"http://127.0.0.1:${app_port[$m]}\""; done
+  bapi PATCH /instance "{\"allowed_origins\":[${origins#,}],\"session_claims\":{\"metadata\":\"{{user.public_metadata}}\"}}" >/dev/null
+}
+stop_gatehouse() { kill "$gh_pid" 2>/dev/null || true; wait "$gh_pid" 2>/dev/null || true; gh_pid=""; }
+bapi() { curl -sf -X "$1" "$GH/api/v1$2" -H "Authorization: Bearer $SECRET_KEY" -H 'Content-Type: application/json' ${3:+-d "$3"}; }
+
+public_env() { # $1 major: the NEXT_PUBLIC_* variables (design-nextjs.md §4, same site)
+  echo "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY=$PUBLISHABLE_KEY"
+  echo "NEXT_PUBLIC_CLERK_PROXY_URL=$GH"
+  echo "NEXT_PUBLIC_CLERK_SIGN_IN_URL=/sign-in"
+  echo "NEXT_PUBLIC_CLERK_SIGN_UP_URL=/sign-up"
+  echo "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED=1"
+  if [ "$1" = 7 ]; then
+    echo "NEXT_PUBLIC_CLERK_JS_URL=$GH/npm/@clerk/clerk-js@6/dist/clerk.browser.js"
+    echo "NEXT_PUBLIC_CLERK_UI_URL=$GH/npm/@clerk/ui@1/dist/ui.browser.js"
+  else
+    echo "NEXT_PUBLIC_CLERK_JS_URL=$GH/npm/@clerk/clerk-js@5/dist/clerk.browser.js"
+  fi
+}
+
+start_app() { # $1 major, $2 engine
+  local m="$1" whsec
+  whsec="$(bapi POST /webhooks/endpoints "{\"url\":\"http://127.0.0.1:${app_port[$m]}/api/webhooks\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')"
+  # -H localhost, not 127.0.0.1: with an IP host, Next.js 16 proxies its own
+  # middleware rewrites over the network and fails (vercel/next.js#94745).
+  (cd "$here/next$m" && exec env $(public_env "$m") CLERK_SECRET_KEY="$SECRET_KEY" CLERK_API_URL="$GH/api" \
+    CLERK_WEBHOOK_SIGNING_SECRET="$whsec" NEXT_TELEMETRY_DISABLED=1 \
+    node node_modules/next/dist/bin/next start -H localhost -p "${app_port[$m]}") >"$work/next$m-$2.log" 2>&1 &
+  pids+=($!)
+  wait_http "http://127.0.0.1:${app_port[$m]}/" "$!" "next$m" || { cat "$work/next$m-$2.log"; exit 1; }
+}
+stop_apps() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
+
+run_journeys() { # $1 engine
+  local m failed=0
+  for m in $MAJORS; do
+    say "[$1] @clerk/nextjs $m journey (node --test, headless Chromium)"
+    if ! (cd "$here" && APP_URL="http://127.0.0.1:${app_port[$m]}" CLERK_MAJOR="$m" JOURNEY_LABEL="next$m-$1" \
+        GATEHOUSE_URL="$GH" GATEHOUSE_API_URL="$GH/api" GATEHOUSE_SECRET_KEY="$SECRET_KEY" \
+        node --test --test-concurrency=1 --test-reporter=spec test/); then
+      say "[$1] @clerk/nextjs $m FAILED; app log:"; tail -40 "$work/next$m-$1.log"
+      say "gatehouse log:"; tail -40 "$work/$1.log"
+      failed=1
+    fi
+  done
+  return $failed
+}
+
+say "npm ci (test runner and both apps)"
+(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+for m in $MAJORS; do (cd "$here/next$m" && npm ci --no-audit --no-fund --loglevel=error); done
+
+status=0
+PG_BASE="${GATEHOUSE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
+built=""
+for engine in $ENGINES; do
+  url=""
+  if [ "$engine" = postgres ]; then
+    if ! { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && command -v psql >/dev/null; }; then
+      if [ "${CI:-}" = "true" ]; then say "PostgreSQL is not reachable; CI needs it"; exit 1; fi
+      say "PostgreSQL not reachable; skipping the PostgreSQL run"; continue
+    fi
+    pg_schema="gh_nextjs_$$"
+    psql -q "$PG_BASE" -c "CREATE SCHEMA $pg_schema" >/dev/null
+    sep='?'; case "$PG_BASE" in *\?*) sep='&';; esac
+    url="${PG_BASE}${sep}search_path=$pg_schema"
+  fi
+  say "[$engine] starting gatehouse on $GH"
+  start_gatehouse "$engine" "$url"
+  if [ -z "$built" ]; then
+    "$here/prepare.sh" $MAJORS
+    for m in $MAJORS; do
+      say "next build (@clerk/nextjs $m)"
+      s=$SECONDS
+      (cd "$here/next$m" && env $(public_env "$m") NEXT_TELEMETRY_DISABLED=1 node node_modules/next/dist/bin/next build >"$work/build$m.log" 2>&1) \
+        || { cat "$work/build$m.log"; exit 1; }
+      say "next build (@clerk/nextjs $m) took $((SECONDS - s))s"
+    done
+    built="$PUBLISHABLE_KEY"
+  elif [ "$built" != "$PUBLISHABLE_KEY" ]; then
+    say "the publishable key changed between engines ($built, $PUBLISHABLE_KEY); the apps need a rebuild"; exit 1
+  fi
+  for m in $MAJORS; do start_app "$m" "$engine"; done
+  run_journeys "$engine" || status=1
+  stop_apps
+  stop_gatehouse
+done
+if [ $status -ne 0 ]; then say "FAILED"; exit 1; fi
+say "all journeys passed (screenshots in compat/nextjs/artifacts/)"
