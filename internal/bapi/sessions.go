@@ -97,7 +97,7 @@ func (a *API) handshakePayload(w http.ResponseWriter, r *http.Request) error {
 	if nonce == "" || len(nonce) > 256 {
 		return gatehouse.ParamMissing("nonce")
 	}
-	raw, err := a.Sessions.TakeHandshake(r.Context(), keys.HashToken(nonce))
+	raw, err := a.Sessions.ReadHandshake(r.Context(), keys.HashToken(nonce))
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return gatehouse.NotFound("Handshake nonce")
 	}

@@ -5,12 +5,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
 	"github.com/gatehouse/gatehouse/internal/fapi"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/server"
 )
 
 // signUp makes a user through the FAPI with a +clerk_test address (code
@@ -67,8 +69,13 @@ func TestHandshake(t *testing.T) {
 		if c := claims(t, s, jwt); c["sid"] != sid || c["azp"] != app {
 			t.Fatalf("handshake token claims: %v", c)
 		}
-		if p := s.BAPI("GET", "/clients/handshake_payload?nonce="+url.QueryEscape(nonce), nil); p.Status != 404 {
-			t.Fatalf("nonce redeemed twice: %d %s", p.Status, p.Body)
+		// The nonce can be redeemed again while it lives (an app router may
+		// replay the URL that carried it): the same directives come back.
+		if p2 := s.BAPI("GET", "/clients/handshake_payload?nonce="+url.QueryEscape(nonce), nil); p2.Status != 200 || string(p2.Body) != string(p.Body) {
+			t.Fatalf("second redemption: %d %s", p2.Status, p2.Body)
+		}
+		if p := s.BAPI("GET", "/clients/handshake_payload?nonce="+url.QueryEscape(nonce+"x"), nil); p.Status != 404 {
+			t.Fatalf("unknown nonce: %d %s", p.Status, p.Body)
 		}
 
 		// A signed-out browser gets clearing directives.
@@ -250,4 +257,31 @@ func FuzzValidRedirect(f *testing.F) {
 			t.Fatalf("%q accepted with userinfo", raw)
 		}
 	})
+}
+
+// A handshake nonce is redeemable while it lives (session.HandshakeNonceLifetime)
+// and not after: replays of the app URL that carried it keep working for an
+// hour, then the nonce is gone.
+func TestHandshakeNonceLifetime(t *testing.T) {
+	for _, e := range []apitest.Engine{apitest.SQLite, apitest.Postgres} {
+		t.Run(string(e), func(t *testing.T) {
+			clock := gatehouse.NewFakeClock(time.Now())
+			s := apitest.StartConfig(t, e, func(c *server.Config) { c.Clock = clock })
+			const app = "http://app.example.test:3000"
+			s.BAPI("PATCH", "/instance", map[string]any{"allowed_origins": []string{app}})
+			r := s.NewBrowser().Call("GET", "/v1/client/handshake?redirect_url="+url.QueryEscape(app+"/"), nil)
+			loc, _ := url.Parse(r.Header.Get("Location"))
+			nonce := url.QueryEscape(loc.Query().Get("__clerk_handshake_nonce"))
+			for _, step := range []time.Duration{0, 59 * time.Minute} {
+				clock.Advance(step)
+				if p := s.BAPI("GET", "/clients/handshake_payload?nonce="+nonce, nil); p.Status != 200 {
+					t.Fatalf("after %v: %d %s", step, p.Status, p.Body)
+				}
+			}
+			clock.Advance(time.Minute + time.Second)
+			if p := s.BAPI("GET", "/clients/handshake_payload?nonce="+nonce, nil); p.Status != 404 {
+				t.Fatalf("expired nonce: %d %s", p.Status, p.Body)
+			}
+		})
+	}
 }

@@ -139,22 +139,27 @@ func (s *Service) Touch(ctx context.Context, c *gatehouse.Client, id string) (*g
 
 // Handshake nonces -------------------------------------------------------
 
-// PutHandshake stores directives under the hash of a nonce for two minutes.
+// HandshakeNonceLifetime is how long a handshake nonce can be redeemed.
+// It is redeemable more than once: an app's router may replay the URL that
+// carried it (Next.js keeps it after clerk-js strips it from the address
+// bar, and @clerk/backend then signs the visitor out if the nonce is gone).
+// Redeeming needs the secret key, and the session token in the directives
+// lives 60 s like any other, so a replay grants nothing a token does not;
+// after that the SDK finds the token expired and reads the request's own
+// cookies instead.
+const HandshakeNonceLifetime = time.Hour
+
+// PutHandshake stores directives under the hash of a nonce.
 func (s *Service) PutHandshake(ctx context.Context, hash []byte, directives string) error {
+	now := s.clock.Now()
 	return s.st.Tx(ctx, func(q *store.Q) error {
-		return q.PutNonce(ctx, hash, directives, s.clock.Now().Add(2*time.Minute).UnixMilli())
+		return q.PutNonce(ctx, hash, directives, now.Add(HandshakeNonceLifetime).UnixMilli(), now.UnixMilli())
 	})
 }
 
-// TakeHandshake redeems a nonce hash once.
-func (s *Service) TakeHandshake(ctx context.Context, hash []byte) (string, error) {
-	var out string
-	err := s.st.Tx(ctx, func(q *store.Q) error {
-		d, err := q.TakeNonce(ctx, hash, s.now())
-		out = d
-		return err
-	})
-	return out, err
+// ReadHandshake returns the directives of a live nonce hash.
+func (s *Service) ReadHandshake(ctx context.Context, hash []byte) (string, error) {
+	return s.st.Q().ReadNonce(ctx, hash, s.now())
 }
 
 // auditSession records a session leaving the active state: revoked (by an

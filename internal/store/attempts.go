@@ -103,31 +103,25 @@ func (q *Q) ConsumeCode(ctx context.Context, id string, now int64) (bool, error)
 	return n == 1, err
 }
 
-// PutNonce stores handshake directives under the hash of a nonce.
-func (q *Q) PutNonce(ctx context.Context, hash []byte, directives string, expireAt int64) error {
+// PutNonce stores handshake directives under the hash of a nonce, and
+// forgets expired nonces.
+func (q *Q) PutNonce(ctx context.Context, hash []byte, directives string, expireAt, now int64) error {
+	if _, err := q.exec(ctx, "DELETE FROM handshake_nonces WHERE expire_at < ?", now); err != nil {
+		return err
+	}
 	_, err := q.exec(ctx, "INSERT INTO handshake_nonces (nonce_hash, directives, expire_at) VALUES (?,?,?)", hash, directives, expireAt)
 	return err
 }
 
-// TakeNonce returns and deletes live directives for a nonce hash (single use).
-func (q *Q) TakeNonce(ctx context.Context, hash []byte, now int64) (string, error) {
+// ReadNonce returns the directives stored under a nonce hash while it lives.
+func (q *Q) ReadNonce(ctx context.Context, hash []byte, now int64) (string, error) {
 	var directives string
 	var expireAt int64
 	err := q.queryRow(ctx, "SELECT directives, expire_at FROM handshake_nonces WHERE nonce_hash=?", hash).Scan(&directives, &expireAt)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && expireAt <= now) {
 		return "", gatehouse.ErrNotFound
 	}
 	if err != nil {
-		return "", err
-	}
-	res, err := q.exec(ctx, "DELETE FROM handshake_nonces WHERE nonce_hash=?", hash)
-	if err != nil {
-		return "", err
-	}
-	if n, _ := res.RowsAffected(); n != 1 || expireAt <= now {
-		return "", gatehouse.ErrNotFound // a concurrent redeemer won, or it expired
-	}
-	if _, err := q.exec(ctx, "DELETE FROM handshake_nonces WHERE expire_at < ?", now); err != nil {
 		return "", err
 	}
 	return directives, nil
