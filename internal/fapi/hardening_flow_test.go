@@ -69,34 +69,15 @@ func TestSignInCompletesOnce(t *testing.T) {
 		b := s.NewBrowser()
 		id := b.Call("POST", "/v1/client/sign_ins", form("identifier", "once@example.com")).Env(t).Response["id"].(string)
 
-		const n = 10
-		res := make([]*apitest.Response, n)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				res[i] = b.Call("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", form("strategy", "password", "password", pw))
-			}()
-		}
-		close(start)
-		wg.Wait()
-		won := 0
+		res := parallel(10, func() *apitest.Response {
+			return b.Call("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", form("strategy", "password", "password", pw))
+		})
 		for _, r := range res {
-			switch {
-			case r.Status == 200:
-				won++
-			case r.Status < 400 || r.Status >= 500:
-				t.Errorf("a losing attempt answered %d %s (want a 4xx)", r.Status, r.Body)
-			case strings.Contains(string(r.Body), "created_session_id\":\"sess_"):
+			if r.Status != 200 && strings.Contains(string(r.Body), "created_session_id\":\"sess_") {
 				t.Errorf("a losing attempt names a session: %s", r.Body)
 			}
 		}
-		if won != 1 {
-			t.Errorf("%d attempts completed the sign-in; want exactly 1", won)
-		}
+		exactlyOneWins(t, res, "attempts")
 		assertOneSignIn(t, s, u.ID)
 	})
 }
@@ -113,33 +94,48 @@ func TestResetPasswordCompletesOnce(t *testing.T) {
 		if e := b.Call("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", form("strategy", "reset_password_email_code", "code", code)).Env(t); e.Response["status"] != "needs_new_password" {
 			t.Fatalf("reset code: %v", e.Response)
 		}
-		const n = 6
-		res := make([]*apitest.Response, n)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				res[i] = b.Call("POST", "/v1/client/sign_ins/"+id+"/reset_password", form("password", "new password 1"))
-			}()
-		}
-		close(start)
-		wg.Wait()
-		won := 0
-		for _, r := range res {
-			if r.Status == 200 {
-				won++
-			} else if r.Status < 400 || r.Status >= 500 {
-				t.Errorf("a losing reset answered %d %s (want a 4xx)", r.Status, r.Body)
-			}
-		}
-		if won != 1 {
-			t.Errorf("%d resets completed the sign-in; want exactly 1", won)
-		}
+		res := parallel(6, func() *apitest.Response {
+			return b.Call("POST", "/v1/client/sign_ins/"+id+"/reset_password", form("password", "new password 1"))
+		})
+		exactlyOneWins(t, res, "resets")
 		assertOneSignIn(t, s, u.ID)
 	})
+}
+
+// parallel runs call n times at once (released together) and returns the
+// responses.
+func parallel(n int, call func() *apitest.Response) []*apitest.Response {
+	res := make([]*apitest.Response, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			res[i] = call()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return res
+}
+
+// exactlyOneWins asserts one 200 among res and a 4xx for every other.
+func exactlyOneWins(t *testing.T, res []*apitest.Response, what string) {
+	t.Helper()
+	won := 0
+	for _, r := range res {
+		switch {
+		case r.Status == 200:
+			won++
+		case r.Status < 400 || r.Status >= 500:
+			t.Errorf("a losing request answered %d %s (want a 4xx)", r.Status, r.Body)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d %s completed the sign-in; want exactly 1", won, what)
+	}
 }
 
 // mailedCode returns the last code mailed to addr.
