@@ -11,6 +11,9 @@
 #   GATEHOUSE_BIN=path  use this binary instead of building one
 #   MAJORS="7 6"        which @clerk/nextjs majors to run
 #   ENGINES="sqlite postgres"
+#   TLS_PORT=n          the https port (default: a free one); with a fixed port a later run
+#                       reuses the apps' production build when it is still the newest
+#   SERIAL=1            run the majors' journeys one after the other (default: at the same time)
 #   KEEP_WORK=1         keep the logs (gatehouse, apps, proxy, SMTP sink) in the temporary directory
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -57,7 +60,7 @@ wait_http() { # $1 url, $2 pid, $3 what, then extra curl arguments
 
 # One https port for every name and every run: the publishable key encodes
 # clerk.gatehouse.test:<port>, and Next.js inlines it at build time.
-tls_port="$(free_port)"
+tls_port="${TLS_PORT:-$(free_port)}"
 gh_port="$(free_port)"
 smtp_port="$(free_port)"
 sink_port="$(free_port)"
@@ -131,27 +134,44 @@ start_app() { # $1 major, $2 engine
 }
 stop_apps() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
 
+journey() { # $1 engine, $2 major
+  (cd "$here" && APP_URL="$(app_url "$2")" APP_DIRECT_URL="http://127.0.0.1:${app_port[$2]}" CLERK_MAJOR="$2" \
+    JOURNEY_LABEL="prod-next$2-$1" GATEHOUSE_URL="$FAPI" GATEHOUSE_DIRECT_URL="$GH_DIRECT" \
+    GATEHOUSE_API_URL="$GH_DIRECT/api" GATEHOUSE_SECRET_KEY="$SECRET_KEY" GATEHOUSE_MODE=production \
+    GATEHOUSE_CODES=sink SMTP_SINK_URL="http://127.0.0.1:$sink_port" \
+    BROWSER_HOST_RULES="MAP gatehouse.test 127.0.0.1, MAP *.gatehouse.test 127.0.0.1" \
+    node --test --test-concurrency=1 --test-reporter=spec test/)
+}
+# The majors' journeys run at the same time (own app, own host name, own
+# browser, own user); SERIAL=1 runs them one after the other.
 run_journeys() { # $1 engine
   local m failed=0
+  declare -A jp
   for m in $MAJORS; do
     say "[$1] @clerk/nextjs $m journey at $(app_url "$m") (node --test, headless Chromium)"
-    if ! (cd "$here" && APP_URL="$(app_url "$m")" APP_DIRECT_URL="http://127.0.0.1:${app_port[$m]}" CLERK_MAJOR="$m" \
-        JOURNEY_LABEL="prod-next$m-$1" GATEHOUSE_URL="$FAPI" GATEHOUSE_DIRECT_URL="$GH_DIRECT" \
-        GATEHOUSE_API_URL="$GH_DIRECT/api" GATEHOUSE_SECRET_KEY="$SECRET_KEY" GATEHOUSE_MODE=production \
-        GATEHOUSE_CODES=sink SMTP_SINK_URL="http://127.0.0.1:$sink_port" \
-        BROWSER_HOST_RULES="MAP gatehouse.test 127.0.0.1, MAP *.gatehouse.test 127.0.0.1" \
-        node --test --test-concurrency=1 --test-reporter=spec test/); then
+    if [ -n "${SERIAL:-}" ]; then journey "$1" "$m" >"$work/journey$m-$1.log" 2>&1; echo $? >"$work/journey$m-$1.rc"
+    else { journey "$1" "$m" >"$work/journey$m-$1.log" 2>&1; echo $? >"$work/journey$m-$1.rc"; } & jp[$m]=$!; fi
+  done
+  for m in $MAJORS; do
+    [ -n "${jp[$m]:-}" ] && wait "${jp[$m]}" || true
+    say "[$1] @clerk/nextjs $m:"; cat "$work/journey$m-$1.log"
+    if [ "$(cat "$work/journey$m-$1.rc")" != 0 ]; then
       say "[$1] @clerk/nextjs $m FAILED; app log:"; tail -40 "$work/next$m-$1.log"
-      say "gatehouse log:"; tail -40 "$work/$1.log"
       failed=1
     fi
   done
+  if [ $failed -ne 0 ]; then say "gatehouse log:"; tail -60 "$work/$1.log"; fi
   return $failed
 }
 
-say "npm ci (test runner and both apps)"
-(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
-for m in $MAJORS; do (cd "$here/next$m" && npm ci --no-audit --no-fund --loglevel=error); done
+# npm ci unless node_modules was installed from the current package-lock.json.
+npm_ci() { # $1 directory
+  if [ "$1/node_modules/.package-lock.json" -nt "$1/package-lock.json" ]; then return 0; fi
+  (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
+}
+say "npm ci (test runner and apps, when their lock files changed)"
+npm_ci "$here"
+for m in $MAJORS; do npm_ci "$here/next$m"; done
 
 status=0
 PG_BASE="${GATEHOUSE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
@@ -173,10 +193,15 @@ for engine in $ENGINES; do
   if [ -z "$built" ]; then
     "$here/prepare.sh" $MAJORS
     for m in $MAJORS; do
+      mark="$here/next$m/.next/gatehouse-production-key"
+      if [ -f "$mark" ] && [ "$(cat "$mark")" = "$PUBLISHABLE_KEY" ] && [ "$mark" -nt "$here/next$m/.next/BUILD_ID" ]; then
+        say "reusing the production build of @clerk/nextjs $m"; continue
+      fi
       say "next build (@clerk/nextjs $m, $PUBLISHABLE_KEY)"
       s=$SECONDS
       (cd "$here/next$m" && env $(public_env) NEXT_TELEMETRY_DISABLED=1 node node_modules/next/dist/bin/next build >"$work/build$m.log" 2>&1) \
         || { cat "$work/build$m.log"; exit 1; }
+      sleep 1; echo "$PUBLISHABLE_KEY" >"$mark"
       say "next build (@clerk/nextjs $m) took $((SECONDS - s))s"
     done
     built="$PUBLISHABLE_KEY"

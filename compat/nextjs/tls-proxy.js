@@ -23,7 +23,10 @@ const upstream = new Map(routes.map((r) => {
   return [name.toLowerCase(), { host: target.slice(0, i), port: Number(target.slice(i + 1)) }];
 }));
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+// A fresh upstream connection per request: reusing idle keep-alive
+// connections races with the upstream closing them (the request then fails
+// with ECONNRESET), and loopback connections are cheap.
+const agent = new http.Agent({ keepAlive: false });
 
 const server = https.createServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) }, (req, res) => {
   const hostHeader = req.headers.host || '';
@@ -45,6 +48,7 @@ const server = https.createServer({ cert: fs.readFileSync(certFile), key: fs.rea
     ures.pipe(res);
   });
   out.on('error', (e) => {
+    console.error(`tls-proxy: ${req.method} ${name}${req.url}: ${e.message}`);
     if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain' });
     res.end(`tls-proxy: ${name}: ${e.message}\n`);
   });
