@@ -48,3 +48,15 @@ export async function checkProductionCookies(ctx, fapiUrl, ghDirectUrl) {
   const dvb = await fetch(`${ghDirectUrl}/v1/dev_browser`, { method: 'POST' });
   assert.equal(dvb.status, 404, 'POST /v1/dev_browser in production');
 }
+
+// checkSessionToken: the __session cookie clerk-js writes on the app host
+// carries iss = the Frontend API URL (what @clerk/backend and clerk-sdk-go
+// expect of clerk.<domain>) and azp = the app's origin.
+export async function checkSessionToken(ctx, appUrl, fapiUrl) {
+  const app = new URL(appUrl);
+  const cookies = (await ctx.cookies(appUrl)).filter((c) => c.name === '__session');
+  assert.equal(cookies.length, 1, JSON.stringify(cookies.map((c) => `${c.name}@${c.domain}`)));
+  const claims = JSON.parse(Buffer.from(cookies[0].value.split('.')[1], 'base64url').toString());
+  assert.equal(claims.iss, new URL(fapiUrl).origin);
+  assert.equal(claims.azp, app.origin);
+}

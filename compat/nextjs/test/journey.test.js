@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { mailedCode, checkProductionCookies } from '../production-hooks.js';
+import { mailedCode, checkProductionCookies, checkSessionToken } from '../production-hooks.js';
 
 const env = {
   app: process.env.APP_URL,
@@ -196,6 +196,7 @@ step('<SignUp/> with an email code, then the dashboard shows auth() and currentU
 if (env.production) {
   step('production cookies: __client host-only HttpOnly Secure, __client_uat on the site, no dev browser', async () => {
     await checkProductionCookies(ctx, env.gh, env.ghDirect);
+    await checkSessionToken(ctx, env.app, env.gh);
   });
 }
 
@@ -382,6 +383,7 @@ step('SSR handshake: without the __session cookie the dashboard still renders si
   await ctx.clearCookies({ name: /^__session/ });
   assert.equal(await waitForDashboardAfter(page), userId);
   assert.ok(handshakes.length > before, 'a handshake was made');
+  if (env.production) assert.ok(handshakes.at(-1).startsWith(`${env.gh}/v1/client/handshake?`), handshakes.at(-1));
   assert.equal((await apiMe(page)).status, 200);
 });
 
