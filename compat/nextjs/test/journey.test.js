@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { mailedCode, checkProductionCookies, checkSessionToken } from '../production-hooks.js';
 
 const env = {
   app: process.env.APP_URL,
@@ -21,6 +22,13 @@ const env = {
   apiUrl: process.env.GATEHOUSE_API_URL,
   secretKey: process.env.GATEHOUSE_SECRET_KEY,
   fapi: process.env.EXPECT_FAPI_PREFIX, // where the browser must send FAPI calls
+  // Production setup (run-production.sh): the app and Gatehouse behind an https
+  // proxy on names Chromium maps to 127.0.0.1; Node reaches them directly.
+  appDirect: process.env.APP_DIRECT_URL || process.env.APP_URL,
+  ghDirect: process.env.GATEHOUSE_DIRECT_URL || process.env.GATEHOUSE_URL,
+  production: process.env.GATEHOUSE_MODE === 'production',
+  codes: process.env.GATEHOUSE_CODES || 'test', // 'sink': read the mailed codes (no +clerk_test outside development)
+  hostRules: process.env.BROWSER_HOST_RULES,
 };
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -28,8 +36,9 @@ const artifacts = path.join(here, '..', 'artifacts');
 const WAIT = { timeout: 20000 };
 
 const stamp = `${Date.now()}`;
-const email = `next-${env.label}-${stamp}+clerk_test@example.com`;
-const email2 = `next-${env.label}-${stamp}-second+clerk_test@example.com`;
+const tag = env.codes === 'sink' ? '' : '+clerk_test';
+const email = `next-${env.label}-${stamp}${tag}@example.com`;
+const email2 = `next-${env.label}-${stamp}-second${tag}@example.com`;
 const passwords = ['nextjs compat password 1', 'nextjs compat password 2', 'nextjs compat password 3'];
 
 let browser, ctx, page, userId;
@@ -57,7 +66,7 @@ async function until(what, cond, tries = 80, every = 250) {
 }
 
 async function newContext() {
-  const c = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const c = await browser.newContext({ viewport: { width: 1280, height: 800 }, ignoreHTTPSErrors: !!env.hostRules });
   // Only the app and Gatehouse may be contacted (no telemetry, no api.clerk.com,
   // no CDN): anything else is recorded and refused.
   const allowed = new Set([new URL(env.app).host, new URL(env.gh).host]);
@@ -78,7 +87,8 @@ async function shot(name, locator) {
   await (locator ?? page).screenshot({ path: file });
 }
 
-async function typeCode(p, code = '424242') {
+async function typeCode(p, to) {
+  const code = env.codes === 'sink' ? await mailedCode(to) : '424242';
   // clerk-js 6 / @clerk/ui: one transparent input-otp field over the segments;
   // clerk-js 5: one input per digit.
   await p.locator('.cl-otpCodeFieldInput, input[autocomplete="one-time-code"]').first().waitFor(WAIT);
@@ -144,7 +154,8 @@ before(async () => {
   browser = await chromium.launch({
     executablePath: chromiumPath, headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync',
+      ...(env.hostRules ? [`--host-resolver-rules=${env.hostRules}`] : [])],
   });
   ctx = await newContext();
   page = await ctx.newPage();
@@ -170,7 +181,7 @@ step('<SignUp/> with an email code, then the dashboard shows auth() and currentU
   await shot('sign-up', page.locator('.cl-rootBox, .cl-signUp-root').first());
   await page.locator('input[name=password]').fill(passwords[0]);
   await page.locator('.cl-formButtonPrimary').click();
-  await typeCode(page);
+  await typeCode(page, email);
   userId = await waitForDashboard(page);
   assert.match(userId, /^user_/);
   assert.equal((await page.locator('#server-email').textContent()).trim(), email);
@@ -182,9 +193,16 @@ step('<SignUp/> with an email code, then the dashboard shows auth() and currentU
   assert.equal(me.body.userId, userId);
 });
 
+if (env.production) {
+  step('production cookies: __client host-only HttpOnly Secure, __client_uat on the site, no dev browser', async () => {
+    await checkProductionCookies(ctx, env.gh, env.ghDirect);
+    await checkSessionToken(ctx, env.app, env.gh);
+  });
+}
+
 step('webhooks: the app verified user.created with verifyWebhook', async () => {
   const events = await until('user.created at the app', async () => {
-    const got = await (await fetch(env.app + '/api/webhooks')).json();
+    const got = await (await fetch(env.appDirect + '/api/webhooks')).json();
     return got.some((e) => e.type === 'user.created' && e.id === userId) ? got : null;
   });
   assert.ok(!events.some((e) => e.type === 'rejected'), JSON.stringify(events));
@@ -228,7 +246,7 @@ step('<UserProfile/>: first name, a second verified email, password change signi
   await page.locator('.cl-profileSectionPrimaryButton__emailAddresses').click();
   await page.locator('input[name=emailAddress]').fill(email2, WAIT);
   await page.locator('.cl-formButtonPrimary').click();
-  await typeCode(page);
+  await typeCode(page, email2);
   await page.locator('.cl-otpCodeFieldInput').first().waitFor({ state: 'detached', ...WAIT });
   await until('a second verified address', async () => {
     const u = await bapi('GET', `/users/${userId}`);
@@ -308,7 +326,7 @@ step('<SignIn/> with an email code', async () => {
   await page.locator('.cl-alternativeMethods, .cl-footerActionLink, button:has-text("Use another method")').first().waitFor(WAIT);
   await page.getByText('Use another method').click();
   await page.locator('.cl-alternativeMethodsBlockButton').filter({ hasText: /code/i }).first().click(WAIT);
-  await typeCode(page);
+  await typeCode(page, email);
   assert.equal(await waitForDashboard(page), userId);
 });
 
@@ -322,7 +340,7 @@ step('<SignIn/> "Forgot password?" resets the password with an email code', asyn
   const reset = page.getByRole('button', { name: /reset your password/i });
   if (await reset.count().then((n) => n > 0, () => false)) await reset.click();
   else await page.locator('.cl-alternativeMethodsBlockButton').first().click(WAIT);
-  await typeCode(page);
+  await typeCode(page, email);
   // "Set new password": the fields are named password and confirmPassword.
   const fields = page.locator('input[type=password]');
   await page.locator('input[name=confirmPassword]').waitFor(WAIT);
@@ -359,13 +377,13 @@ step('SSR handshake: without the __session cookie the dashboard still renders si
   const before = handshakes.length;
   const cookies = await ctx.cookies(env.app);
   assert.ok(cookies.some((c) => c.name.startsWith('__session')), cookies.map((c) => c.name).join(','));
-  // Leave the app first: a running clerk-js refreshes its token and writes
-  // __session again, which could beat the reload and make the handshake
-  // unnecessary.
+  // Leave the app first: a clerk-js still loading (or its poller) would write
+  // __session again between the clearing and the navigation.
   await page.goto('about:blank');
   await ctx.clearCookies({ name: /^__session/ });
   assert.equal(await waitForDashboardAfter(page), userId);
   assert.ok(handshakes.length > before, 'a handshake was made');
+  if (env.production) assert.ok(handshakes.at(-1).startsWith(`${env.gh}/v1/client/handshake?`), handshakes.at(-1));
   assert.equal((await apiMe(page)).status, 200);
 });
 
