@@ -99,7 +99,7 @@ func (a *API) setMyProfileImage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return a.respond(w, r, http.StatusOK, imageJSON{Object: "image", ID: img.ID, Name: img.ID,
-		PublicURL: wire.ImageURL(u, a.PublicURL)})
+		PublicURL: wire.ImageURL(u, a.base(r.Context()))})
 }
 
 // deleteMyProfileImage is DELETE /v1/me/profile_image.

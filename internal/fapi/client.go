@@ -38,7 +38,7 @@ func (a *API) renderClient(ctx context.Context, r *http.Request) (*clientJSON, b
 			continue
 		}
 		jwt, _ := a.Sessions.EnvelopeToken(ctx, s, u, r.Header.Get("Origin"), c.UpdatedAt)
-		out.Sessions = append(out.Sessions, a.newSessionJSON(s, u, jwt, now))
+		out.Sessions = append(out.Sessions, a.newSessionJSON(r.Context(), s, u, jwt, now))
 	}
 	if c.LastActiveSessionID != nil {
 		live := false
@@ -51,7 +51,7 @@ func (a *API) renderClient(ctx context.Context, r *http.Request) (*clientJSON, b
 	}
 	if c.SignInID != nil {
 		if si, err := a.Flow.GetSignIn(ctx, c, *c.SignInID); err == nil {
-			out.SignIn = a.newSignInJSON(si)
+			out.SignIn = a.newSignInJSON(r.Context(), si)
 		}
 	}
 	if c.SignUpID != nil {
@@ -115,7 +115,7 @@ func (a *API) deleteClient(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Sessions.UnbindDevBrowsers(r.Context(), c.ID); err != nil {
 		return err
 	}
-	a.clearClient(w)
+	a.clearClient(w, r)
 	httpx.JSON(w, http.StatusOK, envelope{Response: map[string]any{"object": "client", "id": c.ID, "deleted": true}})
 	return nil
 }

@@ -23,7 +23,7 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 			"first_factors": first, "used_for_second_factor": false, "second_factors": []string{},
 			"verifications": verifications, "verify_at_sign_up": verify}
 	}
-	base := a.PublicURL
+	base := a.base(r.Context())
 	envType := "production"
 	if a.Dev {
 		envType = "development"

@@ -65,6 +65,9 @@ type req struct {
 	dvb *store.DevBrowser
 	// sessionCreated: a session was created, so the dev browser rotates.
 	sessionCreated bool
+	// ctx is the request's context (the trusted proxy URL, see proxied),
+	// for the cookie attributes.
+	ctx context.Context
 }
 
 // cookieWriter makes sure a client issued during a request that then failed
@@ -144,7 +147,7 @@ func (a *API) Handler() http.Handler {
 	h("GET /v1/profile_images/{id}", a.profileImage)
 	h("GET /.well-known/jwks.json", a.jwks)
 	h("GET /.well-known/openid-configuration", a.openidConfiguration)
-	return a.cors(a.methodOverride(a.Limits.Frontend(a.loadClient(httpx.JSONMux(mux), true))))
+	return a.cors(a.methodOverride(a.Limits.Frontend(a.proxied(a.loadClient(httpx.JSONMux(mux), true)))))
 }
 
 // methodOverride honours clerk-js's POST ?_method=DELETE|PATCH|PUT.
@@ -166,7 +169,7 @@ func (a *API) methodOverride(next http.Handler) http.Handler {
 // authenticates the request instead (see authDevBrowser).
 func (a *API) loadClient(next http.Handler, devBrowsers bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &req{native: r.URL.Query().Get("_is_native") == "1"}
+		st := &req{native: r.URL.Query().Get("_is_native") == "1", ctx: r.Context()}
 		form, err := parseForm(r)
 		if err == nil {
 			err = httpx.CheckQuery(r)
@@ -274,7 +277,7 @@ func (a *API) setClientCookie(w http.ResponseWriter, st *req) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieClient, Value: st.newToken, Path: "/", HttpOnly: true,
-		Secure: a.secure(), SameSite: http.SameSiteLaxMode, Expires: a.Clock.Now().Add(365 * 24 * time.Hour)})
+		Secure: a.cookieSecure(st.ctx), SameSite: http.SameSiteLaxMode, Expires: a.Clock.Now().Add(365 * 24 * time.Hour)})
 }
 
 // writeCookies sets __client (when issued or rotated) and __client_uat.
@@ -291,14 +294,14 @@ func (a *API) writeCookies(w http.ResponseWriter, r *http.Request, signedIn bool
 	if signedIn {
 		v = strconv.FormatInt(uat/1000, 10)
 	}
-	a.setClientUAT(w, v)
+	a.setClientUAT(w, r, v)
 }
 
 // setClientUAT sets __client_uat and its suffixed twin (see cookieNames),
-// on CookieDomain when configured.
-func (a *API) setClientUAT(w http.ResponseWriter, v string) {
+// on CookieDomain when configured (host-only behind a proxy, see proxied).
+func (a *API) setClientUAT(w http.ResponseWriter, r *http.Request, v string) {
 	for _, name := range a.cookieNames(CookieClientUAT) {
-		http.SetCookie(w, &http.Cookie{Name: name, Value: v, Path: "/", Domain: a.CookieDomain, Secure: a.secure(),
+		http.SetCookie(w, &http.Cookie{Name: name, Value: v, Path: "/", Domain: a.cookieDomain(r.Context()), Secure: a.cookieSecure(r.Context()),
 			SameSite: http.SameSiteLaxMode, Expires: a.Clock.Now().Add(365 * 24 * time.Hour)})
 	}
 }

@@ -1,6 +1,7 @@
 package fapi
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -49,7 +50,7 @@ func ageMin(at *int64, now int64) int {
 	return int((now - *at) / 60000)
 }
 
-func (a *API) newSessionJSON(s *gatehouse.Session, u *gatehouse.User, jwt string, now time.Time) sessionJSON {
+func (a *API) newSessionJSON(ctx context.Context, s *gatehouse.Session, u *gatehouse.User, jwt string, now time.Time) sessionJSON {
 	out := sessionJSON{Object: "session", ID: s.ID, Status: s.EffectiveStatus(now.UnixMilli()), ExpireAt: s.ExpireAt,
 		AbandonAt: s.AbandonAt, LastActiveAt: s.LastActiveAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
 		FactorVerificationAge: []int{ageMin(s.Factor1At, now.UnixMilli()), ageMin(s.Factor2At, now.UnixMilli())}}
@@ -57,13 +58,13 @@ func (a *API) newSessionJSON(s *gatehouse.Session, u *gatehouse.User, jwt string
 		out.LastActiveToken = &tokenJSON{Object: "token", JWT: jwt}
 	}
 	if u != nil {
-		wu := wire.NewUser(u, wire.UserOptions{Now: now, PublicURL: a.PublicURL})
+		wu := wire.NewUser(u, wire.UserOptions{Now: now, PublicURL: a.base(ctx)})
 		out.User = &wu
 		ident := ""
 		if e, ok := u.PrimaryEmail(); ok {
 			ident = e.Value
 		}
-		out.PublicUserData = publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: wire.ImageURL(u, a.PublicURL),
+		out.PublicUserData = publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: wire.ImageURL(u, a.base(ctx)),
 			HasImage: u.ImageURL != "", Identifier: ident, Username: u.Username}
 	}
 	return out
@@ -143,7 +144,7 @@ func maskEmail(addr string) string {
 	return addr[:1] + "***" + addr[at:]
 }
 
-func (a *API) newSignInJSON(si *flow.SignIn) *signInJSON {
+func (a *API) newSignInJSON(ctx context.Context, si *flow.SignIn) *signInJSON {
 	if si == nil {
 		return nil
 	}
@@ -171,7 +172,7 @@ func (a *API) newSignInJSON(si *flow.SignIn) *signInJSON {
 			}
 		}
 	} else if u := si.User; u != nil && si.Status != flow.NeedsIdentifier {
-		out.UserData = &publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: wire.ImageURL(u, a.PublicURL), HasImage: u.ImageURL != ""}
+		out.UserData = &publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: wire.ImageURL(u, a.base(ctx)), HasImage: u.ImageURL != ""}
 		out.SupportedFirstFactors = []factorJSON{}
 		if u.PasswordEnabled() {
 			out.SupportedFirstFactors = append(out.SupportedFirstFactors, factorJSON{Strategy: flow.StrategyPassword})

@@ -23,7 +23,7 @@ func (a *API) getMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.respond(w, r, http.StatusOK, wire.NewUser(u, wire.UserOptions{Now: a.Clock.Now(), PublicURL: a.PublicURL}))
+	return a.respond(w, r, http.StatusOK, wire.NewUser(u, wire.UserOptions{Now: a.Clock.Now(), PublicURL: a.base(r.Context())}))
 }
 
 // updateMe lets a user change their own names, username and unsafe_metadata.
@@ -59,7 +59,7 @@ func (a *API) updateMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.respond(w, r, http.StatusOK, wire.NewUser(u, wire.UserOptions{Now: a.Clock.Now(), PublicURL: a.PublicURL}))
+	return a.respond(w, r, http.StatusOK, wire.NewUser(u, wire.UserOptions{Now: a.Clock.Now(), PublicURL: a.base(r.Context())}))
 }
 
 func optFrom(r *http.Request, name string) gatehouse.Opt[string] {
@@ -83,7 +83,7 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.respond(w, r, http.StatusOK, wire.NewUser(u, wire.UserOptions{Now: a.Clock.Now(), PublicURL: a.PublicURL}))
+	return a.respond(w, r, http.StatusOK, wire.NewUser(u, wire.UserOptions{Now: a.Clock.Now(), PublicURL: a.base(r.Context())}))
 }
 
 // changeOwnPassword checks the current password (when the user has one),
@@ -129,7 +129,7 @@ func (a *API) activeSessions(w http.ResponseWriter, r *http.Request) error {
 	out := []sessionJSON{}
 	for _, s := range list {
 		if s.EffectiveStatus(now.UnixMilli()) == gatehouse.SessionActive {
-			out = append(out, a.newSessionJSON(s, u, "", now))
+			out = append(out, a.newSessionJSON(r.Context(), s, u, "", now))
 		}
 	}
 	return a.respond(w, r, http.StatusOK, out)
@@ -151,5 +151,5 @@ func (a *API) revokeMySession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.respond(w, r, http.StatusOK, a.newSessionJSON(s, u, "", a.Clock.Now()))
+	return a.respond(w, r, http.StatusOK, a.newSessionJSON(r.Context(), s, u, "", a.Clock.Now()))
 }

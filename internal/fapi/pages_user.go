@@ -136,7 +136,7 @@ func (a *API) deleteSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Users.Delete(r.Context(), u.ID); err != nil {
 		return err
 	}
-	a.clearClient(w)
+	a.clearClient(w, r)
 	http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
 	return nil
 }
@@ -147,7 +147,7 @@ func (a *API) signOutSubmit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	a.clearClient(w)
+	a.clearClient(w, r)
 	p := a.newPage(w, r, "Signed out")
 	target := "/sign-in"
 	if p.RedirectURL != "" {
@@ -158,7 +158,7 @@ func (a *API) signOutSubmit(w http.ResponseWriter, r *http.Request) error {
 }
 
 // clearClient removes the client cookie and marks the browser signed out.
-func (a *API) clearClient(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: CookieClient, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.secure(), SameSite: http.SameSiteLaxMode})
-	a.setClientUAT(w, "0")
+func (a *API) clearClient(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: CookieClient, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.cookieSecure(r.Context()), SameSite: http.SameSiteLaxMode})
+	a.setClientUAT(w, r, "0")
 }

@@ -66,7 +66,7 @@ func (a *API) getSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.respond(w, r, http.StatusOK, a.newSessionJSON(s, u, "", a.Clock.Now()))
+	return a.respond(w, r, http.StatusOK, a.newSessionJSON(r.Context(), s, u, "", a.Clock.Now()))
 }
 
 func (a *API) touchSession(w http.ResponseWriter, r *http.Request) error {
@@ -83,7 +83,7 @@ func (a *API) touchSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	jwt, _ := a.mint(r, s.ID, r.Header.Get("Origin"))
-	return a.respond(w, r, http.StatusOK, a.newSessionJSON(s, u, jwt, a.Clock.Now()))
+	return a.respond(w, r, http.StatusOK, a.newSessionJSON(r.Context(), s, u, jwt, a.Clock.Now()))
 }
 
 func (a *API) endSession(status string) func(w http.ResponseWriter, r *http.Request) error {
@@ -97,7 +97,7 @@ func (a *API) endSession(status string) func(w http.ResponseWriter, r *http.Requ
 			return err
 		}
 		u, _ := a.Users.Get(r.Context(), s.UserID)
-		return a.respond(w, r, http.StatusOK, a.newSessionJSON(s, u, "", a.Clock.Now()))
+		return a.respond(w, r, http.StatusOK, a.newSessionJSON(r.Context(), s, u, "", a.Clock.Now()))
 	}
 }
 

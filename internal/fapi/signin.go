@@ -19,7 +19,7 @@ func (a *API) createSignIn(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rotated(r, res.ClientToken)
-	return a.respond(w, r, http.StatusOK, a.newSignInJSON(res.SignIn))
+	return a.respond(w, r, http.StatusOK, a.newSignInJSON(r.Context(), res.SignIn))
 }
 
 func (a *API) getSignIn(w http.ResponseWriter, r *http.Request) error {
@@ -31,7 +31,7 @@ func (a *API) getSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.respond(w, r, http.StatusOK, a.newSignInJSON(si))
+	return a.respond(w, r, http.StatusOK, a.newSignInJSON(r.Context(), si))
 }
 
 func factorParams(r *http.Request) flow.FactorParams {
@@ -52,7 +52,7 @@ func (a *API) prepareFirstFactor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.respond(w, r, http.StatusOK, a.newSignInJSON(res.SignIn))
+	return a.respond(w, r, http.StatusOK, a.newSignInJSON(r.Context(), res.SignIn))
 }
 
 func (a *API) attemptFirstFactor(w http.ResponseWriter, r *http.Request) error {
@@ -65,7 +65,7 @@ func (a *API) attemptFirstFactor(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rotated(r, res.ClientToken)
-	return a.respond(w, r, http.StatusOK, a.newSignInJSON(res.SignIn))
+	return a.respond(w, r, http.StatusOK, a.newSignInJSON(r.Context(), res.SignIn))
 }
 
 func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
@@ -79,5 +79,5 @@ func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rotated(r, res.ClientToken)
-	return a.respond(w, r, http.StatusOK, a.newSignInJSON(res.SignIn))
+	return a.respond(w, r, http.StatusOK, a.newSignInJSON(r.Context(), res.SignIn))
 }

@@ -21,7 +21,6 @@ const env = {
   gh: process.env.GATEHOUSE_URL,
   apiUrl: process.env.GATEHOUSE_API_URL,
   secretKey: process.env.GATEHOUSE_SECRET_KEY,
-  fapi: process.env.EXPECT_FAPI_PREFIX, // where the browser must send FAPI calls
   // Production setup (run-production.sh): the app and Gatehouse behind an https
   // proxy on names Chromium maps to 127.0.0.1; Node reaches them directly.
   appDirect: process.env.APP_DIRECT_URL || process.env.APP_URL,
@@ -29,6 +28,9 @@ const env = {
   production: process.env.GATEHOUSE_MODE === 'production',
   codes: process.env.GATEHOUSE_CODES || 'test', // 'sink': read the mailed codes (no +clerk_test outside development)
   hostRules: process.env.BROWSER_HOST_RULES,
+  // same-site: the browser calls Gatehouse directly; proxy: the app's origin
+  // only, through /__clerk (design-nextjs.md §4a).
+  setup: process.env.JOURNEY_SETUP || 'same-site',
 };
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -67,13 +69,14 @@ async function until(what, cond, tries = 80, every = 250) {
 
 async function newContext() {
   const c = await browser.newContext({ viewport: { width: 1280, height: 800 }, ignoreHTTPSErrors: !!env.hostRules });
-  // Only the app and Gatehouse may be contacted (no telemetry, no api.clerk.com,
-  // no CDN): anything else is recorded and refused.
-  const allowed = new Set([new URL(env.app).host, new URL(env.gh).host]);
+  // Only the app and (same-site, production) Gatehouse may be contacted (no
+  // telemetry, no api.clerk.com, no CDN): anything else is recorded and refused.
+  const allowed = new Set([new URL(env.app).host]);
+  if (env.setup !== 'proxy') allowed.add(new URL(env.gh).host);
   await c.route('**/*', (route) => {
     const u = new URL(route.request().url());
     if (u.protocol === 'data:' || u.protocol === 'blob:' || allowed.has(u.host)) return route.continue();
-    foreignHosts.add(u.host);
+    foreignHosts.add(`${u.origin}${u.pathname}`);
     return route.abort();
   });
   c.on('request', (r) => { if (r.url().includes('/v1/client/handshake')) handshakes.push(r.url()); });
@@ -377,13 +380,16 @@ step('SSR handshake: without the __session cookie the dashboard still renders si
   const before = handshakes.length;
   const cookies = await ctx.cookies(env.app);
   assert.ok(cookies.some((c) => c.name.startsWith('__session')), cookies.map((c) => c.name).join(','));
-  // Leave the app first: a clerk-js still loading (or its poller) would write
-  // __session again between the clearing and the navigation.
+  // Leave the app first: clerk-js in an open page would refresh the token and
+  // write __session again before the navigation (seen on a loaded machine).
   await page.goto('about:blank');
   await ctx.clearCookies({ name: /^__session/ });
   assert.equal(await waitForDashboardAfter(page), userId);
   assert.ok(handshakes.length > before, 'a handshake was made');
   if (env.production) assert.ok(handshakes.at(-1).startsWith(`${env.gh}/v1/client/handshake?`), handshakes.at(-1));
+  if (env.setup === 'proxy') {
+    for (const h of handshakes.slice(before)) assert.ok(h.startsWith(env.app + '/__clerk/v1/client/handshake'), h);
+  }
   assert.equal((await apiMe(page)).status, 200);
 });
 
@@ -404,7 +410,7 @@ test('setActive right after the SSR handshake: no spurious sign-out', async (t) 
   assert.equal(new URL(page.url()).pathname, '/dashboard');
 });
 
-test('only the app and Gatehouse were contacted; no page errors', () => {
+test('only the app and Gatehouse (same-site) or only the app (proxy) were contacted; no page errors', () => {
   assert.deepEqual([...foreignHosts], []);
   assert.deepEqual(pageErrors, []);
 });
