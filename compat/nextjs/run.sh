@@ -8,6 +8,9 @@
 #              forwarding /__clerk/* to Gatehouse (7: frontendApiProxy, 6: a rewrite)
 #
 #   GATEHOUSE_BIN=path  use this binary instead of building one
+#   SERIAL=1            run the majors' journeys one after the other (CI does:
+#                       two browsers and two Next servers at once on 2 cores
+#                       only add timing noise)
 #   MAJORS="7 6"        which @clerk/nextjs majors to run
 #   ENGINES="sqlite postgres"
 #   SETUPS="same-site proxy"
@@ -123,7 +126,7 @@ start_app() { # $1 major, $2 engine
 }
 stop_apps() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
 
-run_journeys() { # $1 engine: the majors' journeys run side by side (one browser each)
+run_journeys() { # $1 engine: the majors' journeys run side by side (one browser each); SERIAL=1: one after the other
   local m failed=0 s=$SECONDS
   local -A jpid
   for m in $MAJORS; do
@@ -132,9 +135,12 @@ run_journeys() { # $1 engine: the majors' journeys run side by side (one browser
         JOURNEY_SETUP="$setup" GATEHOUSE_URL="$GH" GATEHOUSE_API_URL="$GH/api" GATEHOUSE_SECRET_KEY="$SECRET_KEY" \
         timeout 300 node --test --test-concurrency=1 --test-reporter=spec test/) >"$work/journey$m-$setup-$1.txt" 2>&1 &
     jpid[$m]=$!
+    if [ -n "${SERIAL:-}" ]; then wait "${jpid[$m]}"; echo $? >"$work/journey$m-$setup-$1.rc"; fi
   done
   for m in $MAJORS; do
-    if wait "${jpid[$m]}"; then
+    local rc
+    if [ -n "${SERIAL:-}" ]; then rc="$(cat "$work/journey$m-$setup-$1.rc")"; else wait "${jpid[$m]}" && rc=0 || rc=$?; fi
+    if [ "$rc" = 0 ]; then
       say "[$setup/$1] @clerk/nextjs $m:"; grep -E '^(✔|✖|﹣|ℹ (tests|pass|fail))' "$work/journey$m-$setup-$1.txt" || true
     else
       say "[$setup/$1] @clerk/nextjs $m FAILED:"; cat "$work/journey$m-$setup-$1.txt"
