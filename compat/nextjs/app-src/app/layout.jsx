@@ -1,13 +1,13 @@
 import { ClerkProvider, SignInButton, SignUpButton, UserButton } from '@clerk/nextjs';
 import Link from 'next/link';
-import { SignedInOnly, SignedOutOnly } from '../variant/auth';
+import { SignedInOnly, SignedOutOnly, providerProps } from '../variant/auth';
 import './globals.css';
 
 export const metadata = { title: 'Gatehouse compat: Next.js' };
 
 export default function RootLayout({ children }) {
   return (
-    <ClerkProvider>
+    <ClerkProvider {...providerProps}>
       <html lang="en">
         <body>
           <header>

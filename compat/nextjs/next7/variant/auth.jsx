@@ -6,3 +6,5 @@ export const SignedOutOnly = ({ children }) => <Show when="signed-out">{children
 export const MembersOnly = ({ children }) => (
   <Show when="signed-in" fallback={<p id="members-fallback">sign in first</p>}>{children}</Show>
 );
+
+export const providerProps = {};
