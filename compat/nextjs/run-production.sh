@@ -34,29 +34,9 @@ trap cleanup EXIT
 t0=$SECONDS
 say() { echo "compat/nextjs production [$((SECONDS - t0))s]: $*"; }
 
-CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium || true)}"
-export CHROMIUM_PATH
-if [ -z "$CHROMIUM_PATH" ]; then
-  if [ "${CI:-}" = "true" ]; then say "Chromium is missing; .ci/run installs Debian's chromium"; exit 1; fi
-  say "Chromium not found (apt-get install chromium); skipping"; exit 0
-fi
-
-if [ -n "${GATEHOUSE_BIN:-}" ]; then gh_bin="$GATEHOUSE_BIN"; else
-  say "building gatehouse"
-  (cd "$root" && go build -o "$work/gatehouse" ./cmd/gatehouse)
-  gh_bin="$work/gatehouse"
-fi
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_http() { # $1 url, $2 pid, $3 what, then extra curl arguments
-  local u="$1" p="$2" what="$3"; shift 3
-  for _ in $(seq 1 300); do
-    if curl -skf -o /dev/null "$@" "$u"; then return 0; fi
-    if ! kill -0 "$p" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  say "$what did not become ready at $u"; return 1
-}
+. "$here/lib.sh"
+need_chromium
+gatehouse_binary
 
 # One https port for every name and every run: the publishable key encodes
 # clerk.gatehouse.test:<port>, and Next.js inlines it at build time.
@@ -111,7 +91,6 @@ start_gatehouse() { # $1 engine label, $2 database url ("" for SQLite)
   for m in $MAJORS; do origins="$origins,\"$(app_url "$m")\""; done
   bapi PATCH /instance "{\"allowed_origins\":[${origins#,}],\"session_claims\":{\"metadata\":\"{{user.public_metadata}}\"}}" >/dev/null
 }
-stop_gatehouse() { kill "$gh_pid" 2>/dev/null || true; wait "$gh_pid" 2>/dev/null || true; gh_pid=""; }
 # The Backend API is called on Gatehouse's plain-http loopback listener, the
 # way an app's server reaches it inside a private network.
 bapi() { curl -sf -X "$1" "$GH_DIRECT/api/v1$2" -H "Authorization: Bearer $SECRET_KEY" -H 'Content-Type: application/json' ${3:+-d "$3"}; }
@@ -132,7 +111,6 @@ start_app() { # $1 major, $2 engine
   pids+=($!)
   wait_http "http://127.0.0.1:${app_port[$m]}/" "$!" "next$m" || { cat "$work/next$m-$2.log"; exit 1; }
 }
-stop_apps() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
 
 journey() { # $1 engine, $2 major
   (cd "$here" && APP_URL="$(app_url "$2")" APP_DIRECT_URL="http://127.0.0.1:${app_port[$2]}" CLERK_MAJOR="$2" \
@@ -164,30 +142,15 @@ run_journeys() { # $1 engine
   return $failed
 }
 
-# npm ci unless node_modules was installed from the current package-lock.json.
-npm_ci() { # $1 directory
-  if [ "$1/node_modules/.package-lock.json" -nt "$1/package-lock.json" ]; then return 0; fi
-  (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
-}
 say "npm ci (test runner and apps, when their lock files changed)"
 npm_ci "$here"
 for m in $MAJORS; do npm_ci "$here/next$m"; done
 
 status=0
-PG_BASE="${GATEHOUSE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
 built=""
 for engine in $ENGINES; do
   url=""
-  if [ "$engine" = postgres ]; then
-    if ! { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && command -v psql >/dev/null; }; then
-      if [ "${CI:-}" = "true" ]; then say "PostgreSQL is not reachable; CI needs it"; exit 1; fi
-      say "PostgreSQL not reachable; skipping the PostgreSQL run"; continue
-    fi
-    pg_schema="gh_nextjs_prod_$$"
-    psql -q "$PG_BASE" -c "CREATE SCHEMA $pg_schema" >/dev/null
-    sep='?'; case "$PG_BASE" in *\?*) sep='&';; esac
-    url="${PG_BASE}${sep}search_path=$pg_schema"
-  fi
+  if [ "$engine" = postgres ]; then pg_fresh_schema "gh_nextjs_prod_$$" || continue; fi
   say "[$engine] starting gatehouse (production) at $FAPI"
   start_gatehouse "$engine" "$url"
   if [ -z "$built" ]; then

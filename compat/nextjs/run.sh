@@ -37,28 +37,9 @@ trap cleanup EXIT
 t0=$SECONDS
 say() { echo "compat/nextjs [$((SECONDS - t0))s]: $*"; }
 
-CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium || true)}"
-export CHROMIUM_PATH
-if [ -z "$CHROMIUM_PATH" ]; then
-  if [ "${CI:-}" = "true" ]; then say "Chromium is missing; .ci/run installs Debian's chromium"; exit 1; fi
-  say "Chromium not found (apt-get install chromium); skipping"; exit 0
-fi
-
-if [ -n "${GATEHOUSE_BIN:-}" ]; then gh_bin="$GATEHOUSE_BIN"; else
-  say "building gatehouse"
-  (cd "$root" && go build -o "$work/gatehouse" ./cmd/gatehouse)
-  gh_bin="$work/gatehouse"
-fi
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_http() { # $1 url, $2 pid, $3 what
-  for _ in $(seq 1 300); do
-    if curl -sf -o /dev/null "$1"; then return 0; fi
-    if ! kill -0 "$2" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  say "$3 did not become ready at $1"; return 1
-}
+. "$here/lib.sh"
+need_chromium
+gatehouse_binary
 
 # One Gatehouse port for every run: the publishable key encodes it, and Next.js
 # inlines NEXT_PUBLIC_* at build time, so the apps are built once.
@@ -85,7 +66,6 @@ start_gatehouse() { # $1 engine label, $2 database url ("" for SQLite)
   for m in $MAJORS; do origins="$origins,\"$(app_url "$m")\""; done
   bapi PATCH /instance "{\"allowed_origins\":[${origins#,}],\"session_claims\":{\"metadata\":\"{{user.public_metadata}}\"}}" >/dev/null
 }
-stop_gatehouse() { kill "$gh_pid" 2>/dev/null || true; wait "$gh_pid" 2>/dev/null || true; gh_pid=""; }
 bapi() { curl -sf -X "$1" "$GH/api/v1$2" -H "Authorization: Bearer $SECRET_KEY" -H 'Content-Type: application/json' ${3:+-d "$3"}; }
 
 # The app's origin: same-site apps live on Gatehouse's site (127.0.0.1), proxy
@@ -124,7 +104,6 @@ start_app() { # $1 major, $2 engine
   pids+=($!)
   wait_http "$(app_url "$m")/" "$!" "next$m" || { cat "$work/next$m-$setup-$2.log"; exit 1; }
 }
-stop_apps() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
 
 run_journeys() { # $1 engine: the majors' journeys run side by side (one browser each); SERIAL=1: one after the other
   local m failed=0 s=$SECONDS
@@ -141,7 +120,7 @@ run_journeys() { # $1 engine: the majors' journeys run side by side (one browser
     local rc
     if [ -n "${SERIAL:-}" ]; then rc="$(cat "$work/journey$m-$setup-$1.rc")"; else wait "${jpid[$m]}" && rc=0 || rc=$?; fi
     if [ "$rc" = 0 ]; then
-      say "[$setup/$1] @clerk/nextjs $m:"; grep -E '^(✔|✖|﹣|ℹ (tests|pass|fail))' "$work/journey$m-$setup-$1.txt" || true
+      say "[$setup/$1] @clerk/nextjs $m:"; grep -E '^(✔|✖|﹣|ℹ (tests|pass|fail))|hydration mismatch' "$work/journey$m-$setup-$1.txt" || true
     else
       say "[$setup/$1] @clerk/nextjs $m FAILED:"; cat "$work/journey$m-$setup-$1.txt"
       say "app log:"; tail -40 "$work/next$m-$setup-$1.log"
@@ -154,13 +133,10 @@ run_journeys() { # $1 engine: the majors' journeys run side by side (one browser
 }
 
 say "npm ci (test runner and both apps)"
-(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
-for m in $MAJORS; do (cd "$here/next$m" && npm ci --no-audit --no-fund --loglevel=error); done
+npm_ci "$here"
+for m in $MAJORS; do npm_ci "$here/next$m"; done
 
 status=0
-PG_BASE="${GATEHOUSE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
-pg_ok=""
-if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && command -v psql >/dev/null; then pg_ok=1; fi
 "$here/prepare.sh" $MAJORS
 for setup in $SETUPS; do
   # NEXT_PUBLIC_* (and, for 6, the rewrites) are fixed at build time, so each
@@ -171,16 +147,7 @@ for setup in $SETUPS; do
   if [ "$setup" = proxy ]; then engines="$PROXY_ENGINES"; fi
   for engine in $engines; do
     url=""
-    if [ "$engine" = postgres ]; then
-      if [ -z "$pg_ok" ]; then
-        if [ "${CI:-}" = "true" ]; then say "PostgreSQL is not reachable; CI needs it"; exit 1; fi
-        say "PostgreSQL not reachable; skipping the PostgreSQL run"; continue
-      fi
-      pg_schema="gh_nextjs_$$"
-      psql -q "$PG_BASE" -c "DROP SCHEMA IF EXISTS $pg_schema CASCADE; CREATE SCHEMA $pg_schema" >/dev/null
-      sep='?'; case "$PG_BASE" in *\?*) sep='&';; esac
-      url="${PG_BASE}${sep}search_path=$pg_schema"
-    fi
+    if [ "$engine" = postgres ]; then pg_fresh_schema "gh_nextjs_$$" || continue; fi
     say "[$setup/$engine] starting gatehouse on $GH"
     start_gatehouse "$engine" "$url"
     if [ -z "$built" ]; then

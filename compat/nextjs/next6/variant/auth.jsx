@@ -7,8 +7,8 @@ export const MembersOnly = ({ children }) => (
   <Protect fallback={<p id="members-fallback">sign in first</p>}>{children}</Protect>
 );
 
-// The layout's provider props: none. (`dynamic` would have the server render
-// <SignedIn>/<SignedOut> from auth() as well; tried against the React #418
-// hydration mismatch, but a CI run then lost <UserButton/> on the dashboard
-// once, so it stays off until that is understood: compat/nextjs/README.md.)
+// The layout's provider props: none. `dynamic` would have the server render
+// <SignedIn>/<SignedOut> from auth(); it does not touch the React #418
+// hydration race of Clerk's components (compat/nextjs/README.md), and the
+// one CI run with it lost <UserButton/> on the dashboard once.
 export const providerProps = {};
