@@ -13,8 +13,7 @@ import (
 // and a bare {object:"token", jwt} body.
 func (a *API) sessionToken(w http.ResponseWriter, r *http.Request) error {
 	st := state(r)
-	noClient := &gatehouse.Error{Status: http.StatusUnauthorized, Code: "authentication_invalid", Message: "Invalid authentication",
-		LongMessage: "No valid client was found for this request; sign in again."}
+	noClient := gatehouse.Err(gatehouse.CodeAuthenticationInvalid)
 	if st.token == "" && st.client == nil {
 		return noClient
 	}

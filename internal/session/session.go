@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"github.com/gatehouse/gatehouse/internal/audit"
-	"net/http"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
@@ -154,6 +153,5 @@ func notFound() error { return gatehouse.NotFound("Session") }
 
 // ErrSessionInactive is the Clerk-shaped error for tokens on a dead session.
 func errSessionInactive(status string) error {
-	return &gatehouse.Error{Status: http.StatusUnauthorized, Code: "session_not_active", Message: "session is not active",
-		LongMessage: "This session is " + status + "; sign in again."}
+	return gatehouse.Err(gatehouse.CodeSessionNotActive).Long("This session is " + status + "; sign in again.")
 }

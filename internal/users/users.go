@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"github.com/gatehouse/gatehouse/internal/audit"
-	"net/http"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
@@ -277,9 +276,7 @@ func conflictError(err error) error {
 	case "username":
 		return gatehouse.IdentifierExists("username", "username")
 	case "external_id":
-		return &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: "external_id_exists",
-			Message: "external_id already exists", LongMessage: "A user with this external_id already exists.",
-			Meta: map[string]any{"param_name": "external_id"}}
+		return gatehouse.Err(gatehouse.CodeExternalIDExists).Param("external_id")
 	default:
 		return gatehouse.IdentifierExists("email_address", "email address")
 	}
