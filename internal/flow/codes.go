@@ -103,7 +103,7 @@ func (e *Engine) emitEmail(ctx context.Context, q *store.Q, purpose, to, code, u
 	if emailID != "" {
 		ev.EmailAddressID = &emailID
 	}
-	return e.events.Emit(ctx, q, "email.created", ev)
+	return e.events.Emit(ctx, q, gatehouse.EventEmailCreated, ev)
 }
 
 // errWrongCode is returned by redeemCode for a well-formed wrong code (the

@@ -116,7 +116,7 @@ func (s *Service) CreateSession(ctx context.Context, q *store.Q, c *gatehouse.Cl
 	if err := q.InsertSession(ctx, sess); err != nil {
 		return nil, "", err
 	}
-	if err := store.Emit(ctx, s.events, q, "session.created", sess); err != nil {
+	if err := store.Emit(ctx, s.events, q, gatehouse.EventSessionCreated, sess); err != nil {
 		return nil, "", err
 	}
 	tok, err := keys.RandomToken(32)

@@ -75,7 +75,7 @@ func (s *Service) Insert(ctx context.Context, q *store.Q, u *gatehouse.User) err
 	if err := q.InsertUser(ctx, u); err != nil {
 		return conflictError(err)
 	}
-	return store.Emit(ctx, s.events, q, "user.created", u)
+	return store.Emit(ctx, s.events, q, gatehouse.EventUserCreated, u)
 }
 
 // Build validates p and returns the user to insert (password hashed or

@@ -67,7 +67,7 @@ func (s *Service) AddEmail(ctx context.Context, userID, raw string) (*gatehouse.
 		if err := q.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		return store.Emit(ctx, s.events, q, "user.updated", u)
+		return store.Emit(ctx, s.events, q, gatehouse.EventUserUpdated, u)
 	})
 	var conflict *gatehouse.ErrConflict
 	if errors.As(err, &conflict) {
@@ -139,7 +139,7 @@ func (s *Service) MarkEmailVerified(ctx context.Context, userID, id string) (*ga
 			return err
 		}
 		out = u
-		return store.Emit(ctx, s.events, q, "user.updated", u)
+		return store.Emit(ctx, s.events, q, gatehouse.EventUserUpdated, u)
 	})
 	return out, err
 }
@@ -173,7 +173,7 @@ func (s *Service) RemoveEmail(ctx context.Context, userID, id string) (*gatehous
 			return err
 		}
 		out = u
-		return store.Emit(ctx, s.events, q, "user.updated", u)
+		return store.Emit(ctx, s.events, q, gatehouse.EventUserUpdated, u)
 	})
 	return out, err
 }

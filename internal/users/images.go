@@ -79,7 +79,7 @@ func (s *Service) changeImage(ctx context.Context, userID string, change func(*s
 		if err := q.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		return store.Emit(ctx, s.events, q, "user.updated", u)
+		return store.Emit(ctx, s.events, q, gatehouse.EventUserUpdated, u)
 	})
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return nil, gatehouse.NotFound("User")

@@ -101,7 +101,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		if err := q.DeleteUser(ctx, id); err != nil {
 			return err
 		}
-		return store.Emit(ctx, s.events, q, "user.deleted", u)
+		return store.Emit(ctx, s.events, q, gatehouse.EventUserDeleted, u)
 	})
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return gatehouse.NotFound("User")
@@ -126,7 +126,7 @@ func (s *Service) mutate(ctx context.Context, id string, fn func(u *gatehouse.Us
 			return err
 		}
 		out = u
-		return store.Emit(ctx, s.events, q, "user.updated", u)
+		return store.Emit(ctx, s.events, q, gatehouse.EventUserUpdated, u)
 	})
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return nil, gatehouse.NotFound("User")
@@ -163,7 +163,7 @@ func (s *Service) SetBanned(ctx context.Context, id string, banned bool) (*gateh
 			if err != nil {
 				return err
 			}
-			if err := store.Emit(ctx, s.events, q, "session.revoked", sess); err != nil {
+			if err := store.Emit(ctx, s.events, q, gatehouse.EventSessionRevoked, sess); err != nil {
 				return err
 			}
 			if err := s.Audit.In(ctx, q, audit.Event{Type: audit.SessionRevoked, UserID: id, SessionID: sid, Data: map[string]any{"status": sess.Status, "reason": "ban"}}); err != nil {
