@@ -180,15 +180,6 @@ func (c Code) Info() (info CodeInfo, ok bool) {
 	return info, ok
 }
 
-// Status is the HTTP status of c: its catalogue row's, 500 for a code
-// missing from the catalogue (a test keeps that from happening).
-func (c Code) Status() int {
-	if info, ok := catalogue[c]; ok {
-		return info.Status
-	}
-	return 500
-}
-
 // Codes returns every catalogued code, sorted.
 func Codes() []Code {
 	out := make([]Code, 0, len(catalogue))

@@ -26,7 +26,9 @@ func (e *Error) Error() string {
 	return string(e.Code) + ": " + e.Message
 }
 
-// Err returns a new *Error for c with the catalogue's status and messages.
+// Err returns a new *Error for c with the catalogue's status and messages
+// (status 500 for a code missing from the catalogue; a test keeps that from
+// happening).
 func Err(c Code) *Error {
 	info, ok := catalogue[c]
 	if !ok {
