@@ -101,13 +101,14 @@ type CodeInfo struct {
 
 // catalogue is the single code → status table.
 var catalogue = map[Code]CodeInfo{
-	CodeResourceNotFound:       {404, "not found", "not found", bothAPIs, false},
-	CodeMalformedRequest:       {400, "malformed request", "The request body could not be read.", bothAPIs, false},
-	CodeRequestBodyTooLarge:    {413, "request body too large", "The request body must be at most 1 MiB.", bothAPIs, false},
-	CodeUnsupportedContentType: {415, "unsupported content type", "Request bodies must be JSON (Content-Type: application/json).", bothAPIs, false},
-	CodeMethodNotAllowed:       {405, "method not allowed", "This method is not allowed on this path.", bothAPIs, false},
-	CodeTooManyRequests:        {429, "Too many requests", "Too many requests. Please retry later.", bothAPIs, false},
-	CodeServiceUnavailable:     {503, "service unavailable", "Please retry in a moment.", bothAPIs, false},
+	CodeResourceNotFound:    {404, "not found", "not found", bothAPIs, false},
+	CodeMalformedRequest:    {400, "malformed request", "The request body could not be read.", bothAPIs, false},
+	CodeRequestBodyTooLarge: {413, "request body too large", "The request body must be at most 1 MiB.", bothAPIs, false},
+	CodeUnsupportedContentType: {415, "unsupported content type",
+		"Request bodies must be JSON (Content-Type: application/json).", bothAPIs, false},
+	CodeMethodNotAllowed:   {405, "method not allowed", "This method is not allowed on this path.", bothAPIs, false},
+	CodeTooManyRequests:    {429, "Too many requests", "Too many requests. Please retry later.", bothAPIs, false},
+	CodeServiceUnavailable: {503, "service unavailable", "Please retry in a moment.", bothAPIs, false},
 	CodeInternal: {500, "Internal error",
 		"Internal error. Please retry; if it persists, contact the operator with the trace id.", bothAPIs, false},
 
@@ -116,7 +117,8 @@ var catalogue = map[Code]CodeInfo{
 	CodeAuthenticationInvalid: {401, "Invalid authentication",
 		"No valid client was found for this request; sign in again.", FrontendAPI, false},
 	CodeSecretKeyInvalid: {401, "The provided secret key is invalid.",
-		"The provided secret key is invalid. Make sure that your secret key is correct and has not been revoked.", BackendAPI, false},
+		"The provided secret key is invalid. Make sure that your secret key is correct and has not been revoked.",
+		BackendAPI, false},
 	CodeForbidden: {403, "Unauthorized request", "You are not authorized to perform this request.", 0, true},
 	CodeSignedOut: {401, "You are signed out",
 		"There is no active session for this request; sign in again.", FrontendAPI, false},
