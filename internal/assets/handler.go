@@ -23,8 +23,7 @@ const Prefix = "/npm/"
 func (s *Store) Handler() http.Handler {
 	return httpx.Handler(func(w http.ResponseWriter, r *http.Request) error {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			return &gatehouse.Error{Status: http.StatusMethodNotAllowed, Code: gatehouse.CodeMethodNotAllowed,
-				Message: "method not allowed", LongMessage: "Bundles are read with GET."}
+			return gatehouse.Err(gatehouse.CodeMethodNotAllowed).Long("Bundles are read with GET.")
 		}
 		name, selector, file, ok := splitAssetPath(r.URL.Path)
 		if !ok {
@@ -40,11 +39,10 @@ func (s *Store) Handler() http.Handler {
 				return r.Context().Err()
 			}
 			httpx.Logger(r.Context()).Warn("clerk browser bundle unavailable", "package", p.Name, "version", p.Version, "error", err.Error())
-			return &gatehouse.Error{Status: http.StatusServiceUnavailable, Code: gatehouse.CodeServiceUnavailable,
-				Message: "bundle unavailable",
-				LongMessage: "The Clerk browser bundle could not be fetched and verified. Run `gatehouse assets pull`, " +
-					"or point --clerk-js-dir at a directory of `npm pack` tarballs.",
-				Meta: map[string]any{"package": p.Name, "version": p.Version}}
+			return gatehouse.Err(gatehouse.CodeServiceUnavailable).Msg("bundle unavailable").
+				Long("The Clerk browser bundle could not be fetched and verified. Run `gatehouse assets pull`, "+
+					"or point --clerk-js-dir at a directory of `npm pack` tarballs.").
+				With("package", p.Name).With("version", p.Version)
 		}
 		f, err := os.Open(filepath.Join(dir, filepath.FromSlash(file)))
 		if err != nil {
@@ -71,8 +69,8 @@ func (s *Store) Handler() http.Handler {
 }
 
 func notFound() error {
-	return &gatehouse.Error{Status: http.StatusNotFound, Code: gatehouse.CodeResourceNotFound,
-		Message: "not found", LongMessage: "No such bundle file. Gatehouse serves the pinned versions listed by `gatehouse assets list`."}
+	return gatehouse.Err(gatehouse.CodeResourceNotFound).
+		Long("No such bundle file. Gatehouse serves the pinned versions listed by `gatehouse assets list`.")
 }
 
 // splitAssetPath parses /npm/@scope/name@selector/dist/file. The file part

@@ -86,20 +86,17 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 		authz := r.Header.Get("Authorization")
 		scheme, token, ok := strings.Cut(authz, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			httpx.Error(w, r, &gatehouse.Error{Status: http.StatusUnauthorized, Code: gatehouse.CodeAuthHeaderFormatInvalid,
-				Message: "Invalid Authorization header format", LongMessage: "Invalid Authorization header format. Must be 'Bearer <YOUR_SECRET_KEY>'."})
+			httpx.Error(w, r, gatehouse.Err(gatehouse.CodeAuthHeaderFormatInvalid))
 			return
 		}
 		err := a.Instance.AuthenticateSecretKey(r.Context(), strings.TrimSpace(token))
 		switch {
 		case errors.Is(err, instance.ErrSecretKeyInvalid):
-			httpx.Error(w, r, &gatehouse.Error{Status: http.StatusUnauthorized, Code: gatehouse.CodeSecretKeyInvalid,
-				Message: "The provided secret key is invalid.", LongMessage: "The provided secret key is invalid. Make sure that your secret key is correct and has not been revoked."})
+			httpx.Error(w, r, gatehouse.Err(gatehouse.CodeSecretKeyInvalid))
 			return
 		case err != nil:
 			httpx.Logger(r.Context()).Error("secret key check failed", "error", err.Error())
-			httpx.Error(w, r, &gatehouse.Error{Status: http.StatusServiceUnavailable, Code: gatehouse.CodeServiceUnavailable,
-				Message: "service unavailable", LongMessage: "The request could not be authenticated right now. Please retry."})
+			httpx.Error(w, r, gatehouse.Err(gatehouse.CodeServiceUnavailable).Long("The request could not be authenticated right now. Please retry."))
 			return
 		}
 		if !a.Limits.Allow(w, r, ratelimit.BackendAPI, ratelimit.BackendKey(strings.TrimSpace(token))) {

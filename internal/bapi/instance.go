@@ -119,8 +119,8 @@ func (a *API) updateInstance(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		if *f.v < f.min || *f.v > f.max {
-			return gatehouse.Errorf(http.StatusUnprocessableEntity, gatehouse.CodeParamValueInvalid, "is out of range",
-				"%s must be between %d and %d.", f.name, f.min, f.max)
+			return gatehouse.Err(gatehouse.CodeParamValueInvalid).Msg("is out of range").
+				Longf("%s must be between %d and %d.", f.name, f.min, f.max)
 		}
 		*f.dst = *f.v
 	}

@@ -27,8 +27,7 @@ func (a *API) listSessions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if f.UserID == "" && f.ClientID == "" {
-		return &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: gatehouse.CodeParamMissing, Message: "is missing",
-			LongMessage: "Either user_id or client_id must be given.", Meta: map[string]any{"param_name": "user_id"}}
+		return gatehouse.Err(gatehouse.CodeParamMissing).Long("Either user_id or client_id must be given.").Param("user_id")
 	}
 	if f.Status != "" && !sessionStatuses[f.Status] {
 		return gatehouse.ParamInvalid("status", "status must be a session status such as active or revoked.")

@@ -203,9 +203,7 @@ func (a *API) verifyPassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !ok {
-		return &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: gatehouse.CodePasswordIncorrect,
-			Message: "Password is incorrect. Try again, or use another method.", LongMessage: "Password is incorrect. Try again, or use another method.",
-			Meta: map[string]any{"param_name": "password"}}
+		return gatehouse.Err(gatehouse.CodePasswordIncorrect).Param("password")
 	}
 	httpx.JSON(w, http.StatusOK, map[string]bool{"verified": true})
 	return nil

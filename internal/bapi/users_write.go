@@ -38,8 +38,8 @@ type createUserBody struct {
 }
 
 func notSupported(param string) error {
-	return &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: gatehouse.CodeParamValueInvalid,
-		Message: "not supported", LongMessage: param + " is not supported by this server yet.", Meta: map[string]any{"param_name": param}}
+	return gatehouse.Err(gatehouse.CodeParamValueInvalid).Msg("not supported").
+		Long(param + " is not supported by this server yet.").Param(param)
 }
 
 // rejectMFAImport refuses TOTP secrets and backup codes until MFA exists,

@@ -141,6 +141,5 @@ func (a *API) currentSession(r *http.Request) (*gatehouse.Client, *gatehouse.Ses
 			return c, s, nil
 		}
 	}
-	return nil, nil, &gatehouse.Error{Status: http.StatusUnauthorized, Code: "signed_out", Message: "You are signed out",
-		LongMessage: "There is no active session for this request; sign in again."}
+	return nil, nil, gatehouse.Err(gatehouse.CodeSignedOut)
 }

@@ -218,8 +218,7 @@ func isTokenRefresh(r *http.Request) bool {
 }
 
 func unavailable(err error) error {
-	return &gatehouse.Error{Status: http.StatusServiceUnavailable, Code: gatehouse.CodeServiceUnavailable,
-		Message: "service unavailable", LongMessage: "Please retry in a moment.", Meta: map[string]any{"cause": "storage"}}
+	return gatehouse.Err(gatehouse.CodeServiceUnavailable).With("cause", "storage")
 }
 
 // ensureClient returns the request's client, creating one (and its cookie)
@@ -255,8 +254,7 @@ func requireClient(r *http.Request) (*gatehouse.Client, error) {
 	if c := state(r).client; c != nil {
 		return c, nil
 	}
-	return nil, &gatehouse.Error{Status: http.StatusUnauthorized, Code: "authentication_invalid",
-		Message: "Invalid authentication", LongMessage: "No valid client was found for this request; sign in again."}
+	return nil, gatehouse.Err(gatehouse.CodeAuthenticationInvalid)
 }
 
 // rotated records a new client token from a flow result (a session was

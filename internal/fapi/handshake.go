@@ -47,8 +47,7 @@ func (a *API) handshake(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	target, ok := ValidRedirect(q.Get("redirect_url"), a.PublicURL, a.Instance.Settings().AllowedOrigins)
 	if !ok {
-		return &gatehouse.Error{Status: http.StatusBadRequest, Code: "redirect_url_invalid", Message: "invalid redirect_url",
-			LongMessage: "redirect_url must be an absolute URL on an allowed origin."}
+		return gatehouse.Err(gatehouse.CodeRedirectURLInvalid)
 	}
 	origin := target.Scheme + "://" + target.Host
 	var dvbToken string

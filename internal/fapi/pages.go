@@ -168,8 +168,7 @@ func (a *API) pageGuard(next http.Handler) http.Handler {
 	})
 }
 
-var errCSRF = &gatehouse.Error{Status: http.StatusForbidden, Code: "csrf_invalid", Message: "request refused",
-	LongMessage: "This form expired or came from another site. Reload the page and try again."}
+var errCSRF = gatehouse.Err(gatehouse.CodeCSRFInvalid)
 
 // checkCSRF accepts a page POST only when the browser says it comes from
 // this site — an Origin equal to the public URL, or (no Origin) a
@@ -333,7 +332,7 @@ func showFlowError(p *page, err error, fields ...string) (int, bool) {
 				return ge.Status, true
 			}
 		}
-	case "form_code_incorrect", "verification_expired", "verification_failed":
+	case gatehouse.CodeFormCodeIncorrect, gatehouse.CodeVerificationExpired, gatehouse.CodeVerificationFailed:
 		p.Errors["code"] = msg
 		p.FormError = "Please fix the highlighted field."
 		return ge.Status, true

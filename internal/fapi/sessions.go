@@ -13,8 +13,7 @@ import (
 // and a bare {object:"token", jwt} body.
 func (a *API) sessionToken(w http.ResponseWriter, r *http.Request) error {
 	st := state(r)
-	noClient := &gatehouse.Error{Status: http.StatusUnauthorized, Code: "authentication_invalid", Message: "Invalid authentication",
-		LongMessage: "No valid client was found for this request; sign in again."}
+	noClient := gatehouse.Err(gatehouse.CodeAuthenticationInvalid)
 	if st.token == "" && st.client == nil {
 		return noClient
 	}
@@ -24,10 +23,10 @@ func (a *API) sessionToken(w http.ResponseWriter, r *http.Request) error {
 	// unknown session (404).
 	jwt, err := a.mint(r, r.PathValue("id"), r.Header.Get("Origin"))
 	var ge *gatehouse.Error
-	if st.dvb != nil && errors.As(err, &ge) && ge.Status == http.StatusNotFound {
+	if st.dvb != nil && errors.As(err, &ge) && ge.Code == gatehouse.CodeResourceNotFound {
 		return gatehouse.NotFound("Session")
 	}
-	if errors.Is(err, session.ErrNoClient) || errors.As(err, &ge) && ge.Status == http.StatusNotFound {
+	if errors.Is(err, session.ErrNoClient) || errors.As(err, &ge) && ge.Code == gatehouse.CodeResourceNotFound {
 		if _, cerr := a.Sessions.ClientByToken(r.Context(), st.token); errors.Is(cerr, session.ErrNoClient) {
 			return noClient
 		} else if cerr != nil {

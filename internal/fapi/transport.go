@@ -2,7 +2,6 @@ package fapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -25,8 +24,7 @@ func parseForm(r *http.Request) (url.Values, error) {
 		return nil, gatehouse.Malformed("The request body could not be read.")
 	}
 	if len(body) > httpx.MaxBodyBytes {
-		return nil, &gatehouse.Error{Status: http.StatusRequestEntityTooLarge, Code: gatehouse.CodeRequestBodyTooLarge,
-			Message: "request body too large", LongMessage: "The request body must be at most 1 MiB."}
+		return nil, gatehouse.Err(gatehouse.CodeRequestBodyTooLarge)
 	}
 	return ParseBody(r.Header.Get("Content-Type"), body)
 }
@@ -157,13 +155,12 @@ func (a *API) cors(next http.Handler) http.Handler {
 		// (Fetch Metadata) is refused too; a request with neither header is
 		// not a browser's and carries no victim's SameSite=Lax cookie.
 		if mutation && origin == "" && r.Header.Get("Sec-Fetch-Site") == "cross-site" {
-			httpx.Error(w, r, &gatehouse.Error{Status: http.StatusForbidden, Code: "origin_invalid", Message: "origin not allowed",
-				LongMessage: "Cross-site requests must name an allowed Origin."})
+			httpx.Error(w, r, gatehouse.Err(gatehouse.CodeOriginInvalid))
 			return
 		}
 		if origin != "" && !ok && mutation {
-			httpx.Error(w, r, &gatehouse.Error{Status: http.StatusForbidden, Code: "origin_invalid", Message: "origin not allowed",
-				LongMessage: fmt.Sprintf("Requests from %.100s are not allowed; add the origin to the instance's allowed origins.", origin)})
+			httpx.Error(w, r, gatehouse.Err(gatehouse.CodeOriginInvalid).
+				Longf("Requests from %.100s are not allowed; add the origin to the instance's allowed origins.", origin))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -22,7 +22,7 @@ func (e *Engine) loadAttempt(ctx context.Context, q *store.Q, id, clientID, kind
 		return err
 	}
 	if row.ExpireAt <= e.now() {
-		return formErr(422, kind+"_expired", "This attempt has expired. Start again.", "")
+		return errAttemptExpired(kind)
 	}
 	return json.Unmarshal(row.State, dst)
 }

@@ -103,7 +103,7 @@ func (e *Engine) emitEmail(ctx context.Context, q *store.Q, purpose, to, code, u
 	if emailID != "" {
 		ev.EmailAddressID = &emailID
 	}
-	return e.events.Emit(ctx, q, "email.created", ev)
+	return e.events.Emit(ctx, q, gatehouse.EventEmailCreated, ev)
 }
 
 // errWrongCode is returned by redeemCode for a well-formed wrong code (the
@@ -119,7 +119,7 @@ var errWrongCode = errors.New("wrong code")
 func (e *Engine) redeemCode(ctx context.Context, owner, purpose, code string, guard func(q *store.Q) error) (*store.CodeRow, error) {
 	row, err := e.st.Q().LatestCode(ctx, owner, purpose)
 	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, formErr(422, "verification_missing", "Request a code first.", "code")
+		return nil, errVerificationMissing()
 	}
 	if err != nil {
 		return nil, err
@@ -127,7 +127,7 @@ func (e *Engine) redeemCode(ctx context.Context, owner, purpose, code string, gu
 	now := e.now()
 	switch {
 	case row.ConsumedAt != nil:
-		return nil, formErr(422, "verification_already_verified", "This code was already used. Request a new code.", "code")
+		return nil, errCodeUsed()
 	case row.ExpireAt <= now:
 		return nil, errVerificationExpired()
 	case row.Attempts >= row.MaxAttempts:
@@ -159,7 +159,7 @@ func (e *Engine) redeemCode(ctx context.Context, owner, purpose, code string, gu
 		return nil, err
 	}
 	if !won {
-		return nil, formErr(422, "verification_already_verified", "This code was already used. Request a new code.", "code")
+		return nil, errCodeUsed()
 	}
 	return row, nil
 }

@@ -29,6 +29,6 @@ func (e *Engine) CheckCurrentPassword(ctx context.Context, u *gatehouse.User, pw
 	if err := e.recordFailure(ctx, u.ID, StrategyChangePassword); err != nil {
 		return err
 	}
-	return &gatehouse.Error{Status: 422, Code: gatehouse.CodePasswordIncorrect, Message: "Password is incorrect.",
-		LongMessage: "The current password is incorrect.", Meta: map[string]any{"param_name": "current_password"}}
+	return gatehouse.Err(gatehouse.CodePasswordIncorrect).Msg("Password is incorrect.").
+		Long("The current password is incorrect.").Param("current_password")
 }

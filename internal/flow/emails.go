@@ -21,7 +21,7 @@ func (e *Engine) PrepareEmailVerification(ctx context.Context, u *gatehouse.User
 		return 0, gatehouse.NotFound("Email address")
 	}
 	if idn.VerificationStatus == gatehouse.VerificationVerified {
-		return 0, formErr(422, "verification_already_verified", "This email address is already verified.", "email_address_id")
+		return 0, errEmailVerified("email_address_id")
 	}
 	exp, err := e.issueCode(ctx, idn.ID, PurposeVerifyEmail, idn.ID, idn.Value, u.ID, idn.ID)
 	if err != nil {
@@ -38,7 +38,7 @@ func (e *Engine) AttemptEmailVerification(ctx context.Context, u *gatehouse.User
 		return nil, gatehouse.NotFound("Email address")
 	}
 	if idn.VerificationStatus == gatehouse.VerificationVerified {
-		return nil, formErr(422, "verification_already_verified", "This email address is already verified.", "code")
+		return nil, errEmailVerified("code")
 	}
 	if code == "" {
 		return nil, gatehouse.ParamMissing("code")

@@ -235,7 +235,7 @@ func (e *Engine) ResetPassword(ctx context.Context, c *gatehouse.Client, id, new
 		if err := q.ClearResetGuesses(ctx, u.ID); err != nil {
 			return err
 		}
-		if err := store.Emit(ctx, e.events, q, "user.updated", cur); err != nil {
+		if err := store.Emit(ctx, e.events, q, gatehouse.EventUserUpdated, cur); err != nil {
 			return err
 		}
 		if err := e.audit.In(ctx, q, audit.Event{Type: audit.PasswordReset, UserID: u.ID,

@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/rand"
 	"github.com/gatehouse/gatehouse/internal/audit"
-	"net/http"
 	"strings"
 	"time"
 
@@ -124,64 +123,91 @@ type Result struct {
 func isTestEmail(addr string) bool { return strings.Contains(strings.ToLower(addr), "+clerk_test") }
 
 // Error helpers ------------------------------------------------------------
+// Statuses and default messages come from the catalogue (gatehouse/codes.go).
 
-func formErr(status int, code, msg, param string) *gatehouse.Error {
-	e := &gatehouse.Error{Status: status, Code: code, Message: msg, LongMessage: msg}
-	if param != "" {
-		e.Meta = map[string]any{"param_name": param}
-	}
-	return e
+// formErr is Err(code).Text(msg).Param(param), kept for the call sites in
+// factors.go and signup.go; status is ignored — the catalogue decides it.
+//
+// Deprecated: call gatehouse.Err or one of the named helpers below.
+func formErr(_ int, code gatehouse.Code, msg, param string) *gatehouse.Error {
+	return gatehouse.Err(code).Text(msg).Param(param)
 }
 
 func errIdentifierNotFound() error {
-	return formErr(http.StatusUnprocessableEntity, gatehouse.CodeIdentifierNotFound, "Couldn't find your account.", "identifier")
+	return gatehouse.Err(gatehouse.CodeIdentifierNotFound).Param("identifier")
 }
 
 func errPasswordIncorrect() error {
-	return formErr(http.StatusUnprocessableEntity, gatehouse.CodePasswordIncorrect, "Password is incorrect. Try again, or use another method.", "password")
+	return gatehouse.Err(gatehouse.CodePasswordIncorrect).Param("password")
 }
 
 func errCodeIncorrect() error {
-	return formErr(http.StatusUnprocessableEntity, "form_code_incorrect", "Incorrect code", "code")
+	return gatehouse.Err(gatehouse.CodeFormCodeIncorrect).Param("code")
 }
 
 func errVerificationExpired() error {
-	return formErr(http.StatusUnprocessableEntity, "verification_expired", "This verification has expired. Request a new code.", "code")
+	return gatehouse.Err(gatehouse.CodeVerificationExpired).Param("code")
 }
 
 func errTooManyAttempts() error {
-	return formErr(http.StatusUnprocessableEntity, "verification_failed", "Too many failed attempts. Request a new code.", "code")
+	return gatehouse.Err(gatehouse.CodeVerificationFailed).Param("code")
+}
+
+// errVerificationMissing refuses a code attempt before any code was sent.
+func errVerificationMissing() error {
+	return gatehouse.Err(gatehouse.CodeVerificationMissing).Param("code")
+}
+
+// errCodeUsed refuses a code that was already redeemed.
+func errCodeUsed() error {
+	return gatehouse.Err(gatehouse.CodeVerificationAlreadyVerified).Param("code")
+}
+
+// errEmailVerified refuses to verify an address that already is; param is
+// the field the request named it by.
+func errEmailVerified(param string) error {
+	return gatehouse.Err(gatehouse.CodeVerificationAlreadyVerified).Text("This email address is already verified.").Param(param)
 }
 
 func errStrategy(strategy string) error {
-	return formErr(http.StatusUnprocessableEntity, "strategy_for_user_invalid", "The verification strategy '"+strategy+"' is not valid for this account.", "strategy")
+	return gatehouse.Err(gatehouse.CodeStrategyForUserInvalid).
+		Text("The verification strategy '" + strategy + "' is not valid for this account.").Param("strategy")
 }
 
 func errNotFound(what string) error { return gatehouse.NotFound(what) }
 
 func errLocked(seconds *int64) error {
-	e := formErr(http.StatusForbidden, gatehouse.CodeUserLocked, "Your account is locked. Please try again later.", "")
+	e := gatehouse.Err(gatehouse.CodeUserLocked)
 	e.Meta = map[string]any{}
 	if seconds != nil {
-		e.Meta["lockout_expires_in_seconds"] = *seconds
-		e.LongMessage = "Your account is locked. You will be able to try again in " + itoa(int(*seconds/60)+1) + " minutes."
+		e.With("lockout_expires_in_seconds", *seconds).
+			Long("Your account is locked. You will be able to try again in " + itoa(int(*seconds/60)+1) + " minutes.")
 	}
 	return e
 }
 
-func errBanned() error {
-	return formErr(http.StatusForbidden, gatehouse.CodeUserBanned, "You are not allowed to sign in. Contact the application's support.", "")
-}
+func errBanned() error { return gatehouse.Err(gatehouse.CodeUserBanned) }
 
 // errStatusInvalid refuses a step the sign-in's status does not allow,
 // including a second completion of an already complete sign-in.
 func errStatusInvalid(status string) error {
-	return formErr(http.StatusUnprocessableEntity, "sign_in_status_invalid", "This sign-in is "+status+"; this step is not possible now.", "")
+	return gatehouse.Err(gatehouse.CodeSignInStatusInvalid).Text("This sign-in is " + status + "; this step is not possible now.")
 }
 
-func errSessionExists() error {
-	return formErr(http.StatusBadRequest, "session_exists", "You're already signed in.", "")
+// errSignUpStatusInvalid refuses a step the sign-up's status does not allow.
+func errSignUpStatusInvalid(status string) error {
+	return gatehouse.Err(gatehouse.CodeSignUpStatusInvalid).Text("This sign-up is " + status + ".")
 }
+
+// errAttemptExpired refuses a sign-in or sign-up past its lifetime.
+func errAttemptExpired(kind string) error {
+	if kind == "sign_in" {
+		return gatehouse.Err(gatehouse.CodeSignInExpired)
+	}
+	return gatehouse.Err(gatehouse.CodeSignUpExpired)
+}
+
+func errSessionExists() error { return gatehouse.Err(gatehouse.CodeSessionExists) }
 
 func itoa(n int) string {
 	const digits = "0123456789"

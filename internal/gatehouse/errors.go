@@ -3,16 +3,17 @@ package gatehouse
 import (
 	"errors"
 	"fmt"
-	"net/http"
 )
 
 // Error is an error that is safe to show to API clients. Code is one of the
-// documented codes below (Clerk's where Clerk has one); Status is the HTTP
-// status it maps to. Meta carries machine-readable details such as the name of
-// the offending parameter.
+// catalogued codes (codes.go); Status is the HTTP status the catalogue gives
+// it. Meta carries machine-readable details such as the name of the
+// offending parameter. Build one with Err and its setters:
+//
+//	gatehouse.Err(gatehouse.CodePasswordIncorrect).Param("password")
 type Error struct {
 	Status      int
-	Code        string
+	Code        Code
 	Message     string
 	LongMessage string
 	Meta        map[string]any
@@ -20,95 +21,83 @@ type Error struct {
 
 func (e *Error) Error() string {
 	if e.LongMessage != "" {
-		return e.Code + ": " + e.LongMessage
+		return string(e.Code) + ": " + e.LongMessage
 	}
-	return e.Code + ": " + e.Message
+	return string(e.Code) + ": " + e.Message
 }
 
-// Error codes. They are public API: clients branch on them, so they never change
-// once released. docs/backend-api.md lists them with their statuses.
-const (
-	CodeResourceNotFound          = "resource_not_found"
-	CodeAuthHeaderFormatInvalid   = "authorization_header_format_invalid"
-	CodeAuthenticationInvalid     = "authentication_invalid"
-	CodeSecretKeyInvalid          = "clerk_key_invalid"
-	CodeForbidden                 = "authorization_invalid"
-	CodeMalformedRequest          = "malformed_request"
-	CodeRequestBodyTooLarge       = "request_body_too_large"
-	CodeUnsupportedContentType    = "unsupported_content_type"
-	CodeParamMissing              = "form_param_missing"
-	CodeParamFormatInvalid        = "form_param_format_invalid"
-	CodeParamValueInvalid         = "form_param_value_invalid"
-	CodeParamUnknown              = "form_param_unknown"
-	CodeIdentifierExists          = "form_identifier_exists"
-	CodeIdentifierNotFound        = "form_identifier_not_found"
-	CodeUsernameInvalidLength     = "form_username_invalid_length"
-	CodePasswordIncorrect         = "form_password_incorrect"
-	CodePasswordTooShort          = "form_password_length_too_short"
-	CodePasswordTooLong           = "form_password_length_too_long"
-	CodePasswordPwned             = "form_password_pwned"
-	CodePasswordDigestInvalid     = "password_digest_invalid"
-	CodePasswordHasherUnsupported = "password_hasher_unsupported"
-	CodeNoPassword                = "no_password_set"
-	CodeUserLocked                = "user_locked"
-	CodeUserBanned                = "user_banned"
-	CodeMethodNotAllowed          = "method_not_allowed"
-	CodeTooManyRequests           = "too_many_requests"
-	CodeServiceUnavailable        = "service_unavailable"
-	CodeInternal                  = "internal_clerk_error"
-	// CodeDevBrowserUnauthenticated: a development-mode request named a
-	// dev-browser token (?__clerk_db_jwt=) that is unknown or expired;
-	// clerk-js then creates a new dev browser and retries.
-	CodeDevBrowserUnauthenticated = "dev_browser_unauthenticated"
-)
+// Err returns a new *Error for c with the catalogue's status and messages
+// (status 500 for a code missing from the catalogue; a test keeps that from
+// happening).
+func Err(c Code) *Error {
+	info, ok := catalogue[c]
+	if !ok {
+		info = CodeInfo{Status: 500, Message: "Internal error", LongMessage: "Internal error"}
+	}
+	return &Error{Status: info.Status, Code: c, Message: info.Message, LongMessage: info.LongMessage}
+}
+
+// Msg replaces the short message.
+func (e *Error) Msg(short string) *Error { e.Message = short; return e }
+
+// Long replaces the long message.
+func (e *Error) Long(long string) *Error { e.LongMessage = long; return e }
+
+// Longf replaces the long message with a formatted one.
+func (e *Error) Longf(format string, args ...any) *Error {
+	e.LongMessage = fmt.Sprintf(format, args...)
+	return e
+}
+
+// Text sets both messages to s, as Clerk's form errors do.
+func (e *Error) Text(s string) *Error { e.Message, e.LongMessage = s, s; return e }
+
+// With sets meta[key] = value.
+func (e *Error) With(key string, value any) *Error {
+	if e.Meta == nil {
+		e.Meta = map[string]any{}
+	}
+	e.Meta[key] = value
+	return e
+}
+
+// Param names the offending parameter (meta.param_name); an empty name
+// leaves meta alone.
+func (e *Error) Param(name string) *Error {
+	if name == "" {
+		return e
+	}
+	return e.With("param_name", name)
+}
 
 // DevBrowserUnauthenticated is the 401 for an unknown or expired dev browser.
-func DevBrowserUnauthenticated() *Error {
-	return &Error{Status: http.StatusUnauthorized, Code: CodeDevBrowserUnauthenticated, Message: "Dev browser unauthenticated",
-		LongMessage: "The dev browser token is unknown or expired; create a new one with POST /v1/dev_browser."}
-}
+func DevBrowserUnauthenticated() *Error { return Err(CodeDevBrowserUnauthenticated) }
 
 // NotFound reports a missing resource ("User not found").
-func NotFound(resource string) *Error {
-	return &Error{Status: http.StatusNotFound, Code: CodeResourceNotFound, Message: "not found",
-		LongMessage: resource + " not found"}
-}
+func NotFound(resource string) *Error { return Err(CodeResourceNotFound).Long(resource + " not found") }
 
 // ParamMissing reports a required parameter that was not supplied.
 func ParamMissing(param string) *Error {
-	return &Error{Status: http.StatusUnprocessableEntity, Code: CodeParamMissing, Message: "is missing",
-		LongMessage: param + " must be included.", Meta: map[string]any{"param_name": param}}
+	return Err(CodeParamMissing).Long(param + " must be included.").Param(param)
 }
 
 // ParamInvalid reports a parameter whose format or value is not acceptable.
 func ParamInvalid(param, long string) *Error {
-	return &Error{Status: http.StatusUnprocessableEntity, Code: CodeParamFormatInvalid, Message: "is invalid",
-		LongMessage: long, Meta: map[string]any{"param_name": param}}
+	return Err(CodeParamFormatInvalid).Long(long).Param(param)
 }
 
 // ParamUnknown reports a parameter the endpoint does not accept.
 func ParamUnknown(param string) *Error {
-	return &Error{Status: http.StatusUnprocessableEntity, Code: CodeParamUnknown, Message: "is unknown",
-		LongMessage: param + " is not a valid parameter for this request.", Meta: map[string]any{"param_name": param}}
+	return Err(CodeParamUnknown).Long(param + " is not a valid parameter for this request.").Param(param)
 }
 
 // IdentifierExists reports a uniqueness conflict on an identifier.
 func IdentifierExists(param, what string) *Error {
-	return &Error{Status: http.StatusUnprocessableEntity, Code: CodeIdentifierExists,
-		Message:     "That " + what + " is taken. Please try another.",
-		LongMessage: "That " + what + " is taken. Please try another.", Meta: map[string]any{"param_name": param}}
+	return Err(CodeIdentifierExists).Text("That " + what + " is taken. Please try another.").Param(param)
 }
 
 // Malformed reports a request body that could not be decoded.
-func Malformed(detail string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: CodeMalformedRequest, Message: "malformed request",
-		LongMessage: detail}
-}
-
-// Errorf builds an *Error with a formatted long message.
-func Errorf(status int, code, message, format string, args ...any) *Error {
-	return &Error{Status: status, Code: code, Message: message, LongMessage: fmt.Sprintf(format, args...)}
-}
+func Malformed(detail string) *Error { return Err(CodeMalformedRequest).Long(detail) }
 
 // AsError returns the *Error inside err, if any.
 func AsError(err error) (*Error, bool) {

@@ -37,15 +37,14 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		if store.IsUnavailable(err) {
 			Logger(r.Context()).LogAttrs(r.Context(), slog.LevelWarn, "storage unavailable",
 				slog.String("error", err.Error()), slog.String("path", r.URL.Path))
-			WriteErrors(w, r, http.StatusServiceUnavailable, &gatehouse.Error{Status: http.StatusServiceUnavailable,
-				Code: gatehouse.CodeServiceUnavailable, Message: "service unavailable", LongMessage: "The database cannot be reached right now. Please retry in a moment.",
-				Meta: map[string]any{"cause": "storage"}})
+			ge := gatehouse.Err(gatehouse.CodeServiceUnavailable).
+				Long("The database cannot be reached right now. Please retry in a moment.").With("cause", "storage")
+			WriteErrors(w, r, ge.Status, ge)
 			return
 		}
 		Logger(r.Context()).LogAttrs(r.Context(), slog.LevelError, "internal error",
 			slog.String("error", err.Error()), slog.String("path", r.URL.Path))
-		ge = &gatehouse.Error{Status: http.StatusInternalServerError, Code: gatehouse.CodeInternal,
-			Message: "Internal error", LongMessage: "Internal error. Please retry; if it persists, contact the operator with the trace id."}
+		ge = gatehouse.Err(gatehouse.CodeInternal)
 	}
 	WriteErrors(w, r, ge.Status, ge)
 }
@@ -59,7 +58,7 @@ func WriteErrors(w http.ResponseWriter, r *http.Request, status int, errs ...*ga
 		if meta == nil {
 			meta = map[string]any{}
 		}
-		body.Errors = append(body.Errors, ErrorItem{Code: e.Code, Message: e.Message, LongMessage: e.LongMessage, Meta: meta})
+		body.Errors = append(body.Errors, ErrorItem{Code: string(e.Code), Message: e.Message, LongMessage: e.LongMessage, Meta: meta})
 		if ra, ok := meta["retry_after_seconds"].(int); ok && status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", strconv.Itoa(ra))
 		}
@@ -88,7 +87,6 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // NotFoundHandler answers unknown routes with Clerk's resource_not_found.
 func NotFoundHandler() http.Handler {
 	return Handler(func(w http.ResponseWriter, r *http.Request) error {
-		return &gatehouse.Error{Status: http.StatusNotFound, Code: gatehouse.CodeResourceNotFound,
-			Message: "not found", LongMessage: "No route matches " + r.Method + " " + r.URL.Path}
+		return gatehouse.Err(gatehouse.CodeResourceNotFound).Long("No route matches " + r.Method + " " + r.URL.Path)
 	})
 }

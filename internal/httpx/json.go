@@ -45,8 +45,7 @@ func Decode(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return &gatehouse.Error{Status: http.StatusUnsupportedMediaType, Code: gatehouse.CodeUnsupportedContentType,
-				Message: "unsupported content type", LongMessage: "Request bodies must be JSON (Content-Type: application/json)."}
+			return gatehouse.Err(gatehouse.CodeUnsupportedContentType)
 		}
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
@@ -54,8 +53,7 @@ func Decode(r *http.Request, dst any) error {
 		return gatehouse.Malformed("The request body could not be read.")
 	}
 	if len(body) > MaxBodyBytes {
-		return &gatehouse.Error{Status: http.StatusRequestEntityTooLarge, Code: gatehouse.CodeRequestBodyTooLarge,
-			Message: "request body too large", LongMessage: "The request body must be at most 1 MiB."}
+		return gatehouse.Err(gatehouse.CodeRequestBodyTooLarge)
 	}
 	return DecodeBytes(body, dst)
 }

@@ -30,8 +30,7 @@ func JSONMux(mux *http.ServeMux) http.Handler {
 			r2 := r.Clone(r.Context())
 			r2.Method = m
 			if _, p := mux.Handler(r2); p != "" {
-				Error(w, r, &gatehouse.Error{Status: http.StatusMethodNotAllowed, Code: gatehouse.CodeMethodNotAllowed,
-					Message: "method not allowed", LongMessage: r.Method + " is not allowed on " + r.URL.Path + "."})
+				Error(w, r, gatehouse.Err(gatehouse.CodeMethodNotAllowed).Long(r.Method+" is not allowed on "+r.URL.Path+"."))
 				return
 			}
 		}

@@ -191,8 +191,7 @@ func checkPathValues(r *http.Request) error {
 		}
 		v := r.PathValue(name)
 		if !gatehouse.ValidText(v) || len(v) > 256 || (name == "id" && !gatehouse.WellFormedID(v)) {
-			return &gatehouse.Error{Status: http.StatusNotFound, Code: gatehouse.CodeResourceNotFound,
-				Message: "not found", LongMessage: "No resource matches " + name + " in this path."}
+			return gatehouse.Err(gatehouse.CodeResourceNotFound).Long("No resource matches " + name + " in this path.")
 		}
 	}
 }

@@ -32,8 +32,7 @@ const uploadOverhead = 64 << 10
 // little multipart overhead) is read or buffered, and nothing touches disk.
 func ReadUpload(r *http.Request, field string, limit int64) ([]byte, error) {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	tooLarge := gatehouse.Errorf(http.StatusRequestEntityTooLarge, gatehouse.CodeRequestBodyTooLarge, "request body too large",
-		"The uploaded file must be at most %d bytes.", limit)
+	tooLarge := gatehouse.Err(gatehouse.CodeRequestBodyTooLarge).Longf("The uploaded file must be at most %d bytes.", limit)
 	body := io.LimitReader(r.Body, limit*2+uploadOverhead) // base64 is 4/3 of the bytes
 	switch {
 	case err != nil:
@@ -69,8 +68,8 @@ func ReadUpload(r *http.Request, field string, limit int64) ([]byte, error) {
 			return b, nil
 		}
 	}
-	return nil, &gatehouse.Error{Status: http.StatusUnsupportedMediaType, Code: gatehouse.CodeUnsupportedContentType,
-		Message: "unsupported content type", LongMessage: "Upload the file as multipart/form-data (field " + field + ") or application/octet-stream."}
+	return nil, gatehouse.Err(gatehouse.CodeUnsupportedContentType).
+		Long("Upload the file as multipart/form-data (field " + field + ") or application/octet-stream.")
 }
 
 func decodeBase64(body []byte) []byte {

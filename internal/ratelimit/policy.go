@@ -201,15 +201,13 @@ func (p *Policy) decide(ctx context.Context, rule Rule, key string) *gatehouse.E
 		if p.Log != nil {
 			p.Log.Error("rate limiter unavailable: refusing the request", "rule", rule.Name, "error", err.Error())
 		}
-		return &gatehouse.Error{Status: http.StatusServiceUnavailable, Code: gatehouse.CodeServiceUnavailable,
-			Message: "service unavailable", LongMessage: "The request could not be checked against rate limits right now. Please retry.",
-			Meta: map[string]any{"cause": "rate_limiter"}}
+		return gatehouse.Err(gatehouse.CodeServiceUnavailable).
+			Long("The request could not be checked against rate limits right now. Please retry.").With("cause", "rate_limiter")
 	}
 	if d.Allowed {
 		return nil
 	}
 	secs := RetryAfterSeconds(d.RetryAfter)
-	return &gatehouse.Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", Message: "Too many requests",
-		LongMessage: "Too many requests. Retry in " + strconv.Itoa(secs) + " seconds.",
-		Meta:        map[string]any{"retry_after_seconds": secs, "limit": rule.Limit, "window_seconds": int(rule.Window / time.Second)}}
+	return gatehouse.Err(gatehouse.CodeTooManyRequests).Long("Too many requests. Retry in "+strconv.Itoa(secs)+" seconds.").
+		With("retry_after_seconds", secs).With("limit", rule.Limit).With("window_seconds", int(rule.Window/time.Second))
 }

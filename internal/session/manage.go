@@ -27,6 +27,10 @@ func (s *Service) List(ctx context.Context, f store.SessionFilter) ([]*gatehouse
 // SetStatus moves a session out of active (end, remove, revoke). When
 // clientID is set the session must belong to that client.
 func (s *Service) SetStatus(ctx context.Context, id, clientID, status string) (*gatehouse.Session, error) {
+	event, ok := gatehouse.SessionEvent(status)
+	if !ok {
+		return nil, errors.New("session: no session event for status " + status)
+	}
 	var out *gatehouse.Session
 	err := s.st.Tx(ctx, func(q *store.Q) error {
 		sess, err := q.GetSession(ctx, id)
@@ -41,7 +45,7 @@ func (s *Service) SetStatus(ctx context.Context, id, clientID, status string) (*
 			if err := q.UpdateSession(ctx, sess); err != nil {
 				return err
 			}
-			if err := store.Emit(ctx, s.events, q, "session."+status, sess); err != nil {
+			if err := store.Emit(ctx, s.events, q, event, sess); err != nil {
 				return err
 			}
 			if err := s.auditSession(ctx, q, sess); err != nil {
@@ -70,7 +74,7 @@ func (s *Service) EndClientSessions(ctx context.Context, c *gatehouse.Client) er
 			if err := q.UpdateSession(ctx, x); err != nil {
 				return err
 			}
-			if err := store.Emit(ctx, s.events, q, "session.ended", x); err != nil {
+			if err := store.Emit(ctx, s.events, q, gatehouse.EventSessionEnded, x); err != nil {
 				return err
 			}
 			if err := s.auditSession(ctx, q, x); err != nil {
@@ -94,7 +98,7 @@ func (s *Service) RevokeUserSessions(ctx context.Context, q *store.Q, userID, ex
 		if err != nil {
 			return nil, err
 		}
-		if err := store.Emit(ctx, s.events, q, "session.revoked", sess); err != nil {
+		if err := store.Emit(ctx, s.events, q, gatehouse.EventSessionRevoked, sess); err != nil {
 			return nil, err
 		}
 		if err := s.auditSession(ctx, q, sess); err != nil {

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"github.com/gatehouse/gatehouse/internal/audit"
-	"net/http"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
@@ -117,7 +116,7 @@ func (s *Service) CreateSession(ctx context.Context, q *store.Q, c *gatehouse.Cl
 	if err := q.InsertSession(ctx, sess); err != nil {
 		return nil, "", err
 	}
-	if err := store.Emit(ctx, s.events, q, "session.created", sess); err != nil {
+	if err := store.Emit(ctx, s.events, q, gatehouse.EventSessionCreated, sess); err != nil {
 		return nil, "", err
 	}
 	tok, err := keys.RandomToken(32)
@@ -154,6 +153,5 @@ func notFound() error { return gatehouse.NotFound("Session") }
 
 // ErrSessionInactive is the Clerk-shaped error for tokens on a dead session.
 func errSessionInactive(status string) error {
-	return &gatehouse.Error{Status: http.StatusUnauthorized, Code: "session_not_active", Message: "session is not active",
-		LongMessage: "This session is " + status + "; sign in again."}
+	return gatehouse.Err(gatehouse.CodeSessionNotActive).Long("This session is " + status + "; sign in again.")
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
 )
 
 // EndpointRow is a webhook endpoint; the secret is sealed.
@@ -293,13 +295,13 @@ func (q *Q) DeliveryCounts(ctx context.Context) (map[string]int, error) {
 // Emitter records an event in the outbox inside the caller's transaction.
 // Services call it with domain objects; a nil Emitter records nothing.
 type Emitter interface {
-	Emit(ctx context.Context, q *Q, eventType string, data any) error
+	Emit(ctx context.Context, q *Q, event gatehouse.Event, data any) error
 }
 
 // Emit calls e.Emit when e is not nil.
-func Emit(ctx context.Context, e Emitter, q *Q, eventType string, data any) error {
+func Emit(ctx context.Context, e Emitter, q *Q, event gatehouse.Event, data any) error {
 	if e == nil {
 		return nil
 	}
-	return e.Emit(ctx, q, eventType, data)
+	return e.Emit(ctx, q, event, data)
 }

@@ -3,7 +3,6 @@ package users
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
@@ -76,7 +75,7 @@ func (s *Service) Insert(ctx context.Context, q *store.Q, u *gatehouse.User) err
 	if err := q.InsertUser(ctx, u); err != nil {
 		return conflictError(err)
 	}
-	return store.Emit(ctx, s.events, q, "user.created", u)
+	return store.Emit(ctx, s.events, q, gatehouse.EventUserCreated, u)
 }
 
 // Build validates p and returns the user to insert (password hashed or
@@ -215,9 +214,8 @@ func (s *Service) checkIdentifiersFree(ctx context.Context, u *gatehouse.User) e
 func (s *Service) passwordFromParams(ctx context.Context, plain, digest, hasher *string, skipChecks bool) (string, error) {
 	switch {
 	case plain != nil && digest != nil:
-		return "", &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: gatehouse.CodeParamValueInvalid,
-			Message: "password and password_digest are mutually exclusive", LongMessage: "Supply either password or password_digest, not both.",
-			Meta: map[string]any{"param_name": "password_digest"}}
+		return "", gatehouse.Err(gatehouse.CodeParamValueInvalid).Msg("password and password_digest are mutually exclusive").
+			Long("Supply either password or password_digest, not both.").Param("password_digest")
 	case plain != nil:
 		if err := s.CheckPassword(ctx, *plain, skipChecks); err != nil {
 			return "", err
@@ -230,13 +228,11 @@ func (s *Service) passwordFromParams(ctx context.Context, plain, digest, hasher 
 		stored, err := password.ImportDigest(*hasher, *digest)
 		switch {
 		case errors.Is(err, password.ErrUnsupportedHasher):
-			return "", &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: gatehouse.CodePasswordHasherUnsupported,
-				Message: "unsupported password hasher", LongMessage: "password_hasher '" + truncate(*hasher, 40) + "' is not supported.",
-				Meta: map[string]any{"param_name": "password_hasher"}}
+			return "", gatehouse.Err(gatehouse.CodePasswordHasherUnsupported).
+				Long("password_hasher '" + truncate(*hasher, 40) + "' is not supported.").Param("password_hasher")
 		case err != nil:
-			return "", &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: gatehouse.CodePasswordDigestInvalid,
-				Message: "invalid password digest", LongMessage: "password_digest is not a valid " + truncate(*hasher, 40) + " digest.",
-				Meta: map[string]any{"param_name": "password_digest"}}
+			return "", gatehouse.Err(gatehouse.CodePasswordDigestInvalid).
+				Long("password_digest is not a valid " + truncate(*hasher, 40) + " digest.").Param("password_digest")
 		}
 		return stored, nil
 	case hasher != nil:
@@ -252,13 +248,11 @@ func (s *Service) CheckPassword(ctx context.Context, pw string, skipChecks bool)
 	minLen, maxLen := s.settings().PasswordBounds()
 	switch err := password.ValidatePolicy(pw, minLen, maxLen); {
 	case errors.Is(err, password.ErrTooShort):
-		return &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: gatehouse.CodePasswordTooShort,
-			Message: "Passwords must be " + itoa(minLen) + " characters or more.", LongMessage: "Passwords must be " + itoa(minLen) + " characters or more.",
-			Meta: map[string]any{"param_name": "password"}}
+		return gatehouse.Err(gatehouse.CodePasswordTooShort).Text("Passwords must be " + itoa(minLen) + " characters or more.").
+			Param("password")
 	case errors.Is(err, password.ErrTooLong):
-		return &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: gatehouse.CodePasswordTooLong,
-			Message: "Passwords must be less than " + itoa(maxLen+1) + " bytes.", LongMessage: "Passwords must be less than " + itoa(maxLen+1) + " bytes.",
-			Meta: map[string]any{"param_name": "password"}}
+		return gatehouse.Err(gatehouse.CodePasswordTooLong).Text("Passwords must be less than " + itoa(maxLen+1) + " bytes.").
+			Param("password")
 	case err != nil:
 		return gatehouse.ParamInvalid("password", err.Error())
 	}
@@ -283,8 +277,5 @@ func (s *Service) CheckPassword(ctx context.Context, pw string, skipChecks bool)
 }
 
 func errPwned(source string) *gatehouse.Error {
-	return &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: gatehouse.CodePasswordPwned,
-		Message:     "This password is too common or has appeared in a data breach.",
-		LongMessage: "This password is too common or has appeared in a data breach, so attackers try it first. Please choose a different one.",
-		Meta:        map[string]any{"param_name": "password", "source": source}}
+	return gatehouse.Err(gatehouse.CodePasswordPwned).Param("password").With("source", source)
 }

@@ -3,7 +3,6 @@ package users
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
@@ -50,8 +49,8 @@ func (s *Service) AddEmail(ctx context.Context, userID, raw string) (*gatehouse.
 			return err
 		}
 		if len(u.EmailAddresses) >= MaxEmailsPerUser {
-			return gatehouse.Errorf(http.StatusUnprocessableEntity, gatehouse.CodeParamValueInvalid, "too many email addresses",
-				"An account can hold at most %d email addresses.", MaxEmailsPerUser)
+			return gatehouse.Err(gatehouse.CodeParamValueInvalid).Msg("too many email addresses").
+				Longf("An account can hold at most %d email addresses.", MaxEmailsPerUser)
 		}
 		hold := now // unheld: stale (claimable) at once
 		if granted, err := s.grantHold(ctx, q, userID, norm, now); err != nil {
@@ -68,7 +67,7 @@ func (s *Service) AddEmail(ctx context.Context, userID, raw string) (*gatehouse.
 		if err := q.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		return store.Emit(ctx, s.events, q, "user.updated", u)
+		return store.Emit(ctx, s.events, q, gatehouse.EventUserUpdated, u)
 	})
 	var conflict *gatehouse.ErrConflict
 	if errors.As(err, &conflict) {
@@ -140,7 +139,7 @@ func (s *Service) MarkEmailVerified(ctx context.Context, userID, id string) (*ga
 			return err
 		}
 		out = u
-		return store.Emit(ctx, s.events, q, "user.updated", u)
+		return store.Emit(ctx, s.events, q, gatehouse.EventUserUpdated, u)
 	})
 	return out, err
 }
@@ -174,7 +173,7 @@ func (s *Service) RemoveEmail(ctx context.Context, userID, id string) (*gatehous
 			return err
 		}
 		out = u
-		return store.Emit(ctx, s.events, q, "user.updated", u)
+		return store.Emit(ctx, s.events, q, gatehouse.EventUserUpdated, u)
 	})
 	return out, err
 }

@@ -28,8 +28,8 @@ func SniffProfileImage(data []byte) (string, error) {
 }
 
 func errImageTooLarge() *gatehouse.Error {
-	return gatehouse.Errorf(http.StatusRequestEntityTooLarge, gatehouse.CodeRequestBodyTooLarge, "image too large",
-		"The profile image must be at most %d MB.", gatehouse.MaxProfileImageBytes/1_000_000)
+	return gatehouse.Err(gatehouse.CodeRequestBodyTooLarge).Msg("image too large").
+		Longf("The profile image must be at most %d MB.", gatehouse.MaxProfileImageBytes/1_000_000)
 }
 
 // SetProfileImage makes data (sniffed here) the user's profile image,
@@ -79,7 +79,7 @@ func (s *Service) changeImage(ctx context.Context, userID string, change func(*s
 		if err := q.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		return store.Emit(ctx, s.events, q, "user.updated", u)
+		return store.Emit(ctx, s.events, q, gatehouse.EventUserUpdated, u)
 	})
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return nil, gatehouse.NotFound("User")

@@ -44,8 +44,8 @@ func checkMetadata(param string, m map[string]any) error {
 		return gatehouse.ParamInvalid(param, param+" must be a JSON object.")
 	}
 	if len(b) > MaxMetadataBytes {
-		return gatehouse.Errorf(422, gatehouse.CodeParamValueInvalid, "is too large",
-			"%s must be at most 8 KB when encoded as JSON (got %d bytes).", param, len(b))
+		return gatehouse.Err(gatehouse.CodeParamValueInvalid).Msg("is too large").
+			Longf("%s must be at most 8 KB when encoded as JSON (got %d bytes).", param, len(b))
 	}
 	return nil
 }

@@ -121,9 +121,7 @@ func NormalizeUsername(raw string) (string, *gatehouse.Error) {
 	s := norm.NFKC.String(strings.TrimSpace(raw))
 	n := utf8.RuneCountInString(s)
 	if n < minUsernameLen || n > maxUsernameLen {
-		return "", &gatehouse.Error{Status: 422, Code: gatehouse.CodeUsernameInvalidLength,
-			Message: "Usernames must be between 4 and 64 characters long.", LongMessage: "Usernames must be between 4 and 64 characters long.",
-			Meta: map[string]any{"param_name": "username"}}
+		return "", gatehouse.Err(gatehouse.CodeUsernameInvalidLength).Param("username")
 	}
 	for _, r := range s {
 		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-' || r == '.') {

@@ -142,8 +142,7 @@ func (s *Service) VerifyPassword(ctx context.Context, id, pw string) (bool, erro
 		return false, err
 	}
 	if !u.PasswordEnabled() {
-		return false, &gatehouse.Error{Status: 422, Code: gatehouse.CodeNoPassword, Message: "no password set",
-			LongMessage: "This user has no password set."}
+		return false, gatehouse.Err(gatehouse.CodeNoPassword)
 	}
 	ok, rehash, err := s.hasher.Verify(ctx, pw, u.PasswordDigest)
 	if err != nil {

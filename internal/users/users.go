@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"github.com/gatehouse/gatehouse/internal/audit"
-	"net/http"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
@@ -102,7 +101,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		if err := q.DeleteUser(ctx, id); err != nil {
 			return err
 		}
-		return store.Emit(ctx, s.events, q, "user.deleted", u)
+		return store.Emit(ctx, s.events, q, gatehouse.EventUserDeleted, u)
 	})
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return gatehouse.NotFound("User")
@@ -127,7 +126,7 @@ func (s *Service) mutate(ctx context.Context, id string, fn func(u *gatehouse.Us
 			return err
 		}
 		out = u
-		return store.Emit(ctx, s.events, q, "user.updated", u)
+		return store.Emit(ctx, s.events, q, gatehouse.EventUserUpdated, u)
 	})
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return nil, gatehouse.NotFound("User")
@@ -164,7 +163,7 @@ func (s *Service) SetBanned(ctx context.Context, id string, banned bool) (*gateh
 			if err != nil {
 				return err
 			}
-			if err := store.Emit(ctx, s.events, q, "session.revoked", sess); err != nil {
+			if err := store.Emit(ctx, s.events, q, gatehouse.EventSessionRevoked, sess); err != nil {
 				return err
 			}
 			if err := s.Audit.In(ctx, q, audit.Event{Type: audit.SessionRevoked, UserID: id, SessionID: sid, Data: map[string]any{"status": sess.Status, "reason": "ban"}}); err != nil {
@@ -277,9 +276,7 @@ func conflictError(err error) error {
 	case "username":
 		return gatehouse.IdentifierExists("username", "username")
 	case "external_id":
-		return &gatehouse.Error{Status: http.StatusUnprocessableEntity, Code: "external_id_exists",
-			Message: "external_id already exists", LongMessage: "A user with this external_id already exists.",
-			Meta: map[string]any{"param_name": "external_id"}}
+		return gatehouse.Err(gatehouse.CodeExternalIDExists).Param("external_id")
 	default:
 		return gatehouse.IdentifierExists("email_address", "email address")
 	}

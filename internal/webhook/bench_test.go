@@ -55,7 +55,7 @@ func benchDispatch(b *testing.B, st *store.Store) {
 				now := clock.Now().UnixMilli()
 				s := &gatehouse.Session{ID: gatehouse.NewID("sess_"), UserID: "user_1", ClientID: "client_1", Status: gatehouse.SessionActive,
 					ExpireAt: now + 3600_000, LastActiveAt: now, CreatedAt: now, UpdatedAt: now}
-				if err := e.out.Emit(ctx, q, webhook.SessionCreated, s); err != nil {
+				if err := e.out.Emit(ctx, q, gatehouse.EventSessionCreated, s); err != nil {
 					return err
 				}
 			}

@@ -63,7 +63,7 @@ func (e *env) endpoint(t testing.TB, r *apitest.Receiver, types ...string) *webh
 }
 
 // emit records a session event for a made-up session.
-func (e *env) emit(t testing.TB, typ string) {
+func (e *env) emit(t testing.TB, typ gatehouse.Event) {
 	t.Helper()
 	now := e.clock.Now().UnixMilli()
 	sess := &gatehouse.Session{ID: gatehouse.NewID("sess_"), UserID: "user_1", ClientID: "client_1", Status: gatehouse.SessionActive,
@@ -96,7 +96,7 @@ func TestDeliverySignedAndLogged(t *testing.T) {
 		e := newEnv(t, st, newSealer(t), gatehouse.NewFakeClock(time.Now()))
 		r := apitest.NewReceiver(t)
 		ep := e.endpoint(t, r)
-		e.emit(t, webhook.SessionCreated)
+		e.emit(t, gatehouse.EventSessionCreated)
 		if n := e.runOnce(t); n != 1 {
 			t.Fatalf("handled %d", n)
 		}
@@ -135,7 +135,7 @@ func TestRetrySchedule(t *testing.T) {
 		r := apitest.NewReceiver(t)
 		r.SetStatus(func(int) int { return 503 })
 		ep := e.endpoint(t, r)
-		e.emit(t, webhook.SessionCreated)
+		e.emit(t, gatehouse.EventSessionCreated)
 		if n := e.runOnce(t); n != 1 {
 			t.Fatalf("first attempt: %d", n)
 		}
@@ -184,7 +184,7 @@ func TestRecovery(t *testing.T) {
 		r := apitest.NewReceiver(t)
 		r.SetStatus(func(n int) int { return map[bool]int{true: 500, false: 200}[n <= 2] })
 		ep := e.endpoint(t, r)
-		e.emit(t, webhook.SessionEnded)
+		e.emit(t, gatehouse.EventSessionEnded)
 		e.runOnce(t)
 		if got, _ := e.svc.Get(context.Background(), ep.ID); got.FailingSince == nil {
 			t.Fatal("failing_since not set after a failure")
@@ -212,10 +212,10 @@ func TestDisableAfterDays(t *testing.T) {
 		failing.Store(true)
 		r.SetStatus(func(int) int { return map[bool]int{true: 500, false: 200}[failing.Load()] })
 		ep := e.endpoint(t, r)
-		e.emit(t, webhook.SessionCreated)
+		e.emit(t, gatehouse.EventSessionCreated)
 		e.runOnce(t)
 		e.clock.Advance(webhook.DisableAfter + time.Hour)
-		e.emit(t, webhook.SessionCreated)
+		e.emit(t, gatehouse.EventSessionCreated)
 		if n := e.runOnce(t); n != 2 {
 			t.Fatalf("handled %d", n)
 		}
@@ -223,7 +223,7 @@ func TestDisableAfterDays(t *testing.T) {
 		if !got.Disabled {
 			t.Fatal("endpoint failing for over five days is still enabled")
 		}
-		e.emit(t, webhook.SessionCreated) // not queued for a disabled endpoint
+		e.emit(t, gatehouse.EventSessionCreated) // not queued for a disabled endpoint
 		failing.Store(false)
 		e.clock.Advance(24 * time.Hour)
 		if n := e.runOnce(t); n != 0 {
@@ -247,9 +247,9 @@ func TestEventFilter(t *testing.T) {
 		e := newEnv(t, st, newSealer(t), gatehouse.NewFakeClock(time.Now()))
 		all, ended := apitest.NewReceiver(t), apitest.NewReceiver(t)
 		e.endpoint(t, all)
-		e.endpoint(t, ended, webhook.SessionEnded)
-		e.emit(t, webhook.SessionCreated)
-		e.emit(t, webhook.SessionEnded)
+		e.endpoint(t, ended, string(gatehouse.EventSessionEnded))
+		e.emit(t, gatehouse.EventSessionCreated)
+		e.emit(t, gatehouse.EventSessionEnded)
 		e.runOnce(t)
 		if len(all.Deliveries()) != 2 || len(ended.Deliveries()) != 1 || ended.Deliveries()[0].Type() != "session.ended" {
 			t.Fatalf("all got %d, filtered got %+v", len(all.Deliveries()), ended.Deliveries())
@@ -268,7 +268,7 @@ func TestOutboxIsTransactional(t *testing.T) {
 		boom := errors.New("boom")
 		err := st.Tx(context.Background(), func(q *store.Q) error {
 			s := &gatehouse.Session{ID: "sess_x", UserID: "user_x"}
-			if err := e.out.Emit(context.Background(), q, webhook.SessionCreated, s); err != nil {
+			if err := e.out.Emit(context.Background(), q, gatehouse.EventSessionCreated, s); err != nil {
 				return err
 			}
 			return boom
@@ -282,7 +282,7 @@ func TestOutboxIsTransactional(t *testing.T) {
 		if msgs, _ := st.Q().MessagesSince(context.Background(), 0, 10); len(msgs) != 0 {
 			t.Fatalf("rolled-back event left messages: %d", len(msgs))
 		}
-		e.emit(t, webhook.SessionCreated)
+		e.emit(t, gatehouse.EventSessionCreated)
 		if notified != 1 {
 			t.Fatalf("committed event notified %d times", notified)
 		}
@@ -307,7 +307,7 @@ func TestNoRedirects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.emit(t, webhook.SessionCreated)
+	e.emit(t, gatehouse.EventSessionCreated)
 	e.runOnce(t)
 	log, _ := e.svc.Attempts(context.Background(), ep.ID, "", 10)
 	if hits.Load() != 1 || len(target.Deliveries()) != 0 || len(log) != 1 || log[0].StatusCode != 307 || log[0].Status != "pending" {
@@ -334,7 +334,7 @@ func TestSSRFGuardAtSendTime(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e.emit(t, webhook.SessionCreated)
+	e.emit(t, gatehouse.EventSessionCreated)
 	if n := e.runOnce(t); n != len(hosts) {
 		t.Fatalf("handled %d", n)
 	}
@@ -359,8 +359,8 @@ func TestReplayAndRotate(t *testing.T) {
 		r := apitest.NewReceiver(t)
 		ep := e.endpoint(t, r)
 		since := e.clock.Now().UnixMilli()
-		e.emit(t, webhook.SessionCreated)
-		e.emit(t, webhook.SessionEnded)
+		e.emit(t, gatehouse.EventSessionCreated)
+		e.emit(t, gatehouse.EventSessionEnded)
 		e.runOnce(t)
 		first := r.Deliveries()
 		if len(first) != 2 {

@@ -68,7 +68,7 @@ func (s *Service) validate(p EndpointParams) error {
 		return gatehouse.ParamInvalid("description", "description must be at most 1000 bytes.")
 	}
 	if p.EventTypes != nil {
-		if len(*p.EventTypes) > len(EventTypes) {
+		if len(*p.EventTypes) > len(gatehouse.Events()) {
 			return gatehouse.ParamInvalid("event_types", "event_types lists more types than exist.")
 		}
 		return validTypes(*p.EventTypes)
@@ -77,12 +77,22 @@ func (s *Service) validate(p EndpointParams) error {
 }
 
 func validTypes(types []string) error {
+	known := eventNames()
 	for _, t := range types {
-		if !slices.Contains(EventTypes, t) {
-			return gatehouse.ParamInvalid("event_types", "unknown event type '"+t+"'; known: "+strings.Join(EventTypes, ", "))
+		if !slices.Contains(known, t) {
+			return gatehouse.ParamInvalid("event_types", "unknown event type '"+t+"'; known: "+strings.Join(known, ", "))
 		}
 	}
 	return nil
+}
+
+// eventNames lists gatehouse.Events() as strings.
+func eventNames() []string {
+	var out []string
+	for _, ev := range gatehouse.Events() {
+		out = append(out, string(ev))
+	}
+	return out
 }
 
 // Create adds an endpoint with a fresh secret.

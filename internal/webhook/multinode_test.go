@@ -80,7 +80,7 @@ func TestMultiNodeNoDuplicateDeliveries(t *testing.T) {
 			}
 			// Events keep arriving while the nodes dispatch.
 			for range events {
-				first.emit(t, webhook.SessionCreated)
+				first.emit(t, gatehouse.EventSessionCreated)
 			}
 			r.WaitFor(t, "every event", 60*time.Second, func(ds []apitest.Delivery) bool { return len(ds) >= events })
 			time.Sleep(200 * time.Millisecond)

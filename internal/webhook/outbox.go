@@ -16,21 +16,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
-// Event types.
-const (
-	UserCreated    = "user.created"
-	UserUpdated    = "user.updated"
-	UserDeleted    = "user.deleted"
-	SessionCreated = "session.created"
-	SessionEnded   = "session.ended"
-	SessionRemoved = "session.removed"
-	SessionRevoked = "session.revoked"
-	EmailCreated   = "email.created"
-)
-
-// EventTypes lists every event Gatehouse emits.
-var EventTypes = []string{UserCreated, UserUpdated, UserDeleted, SessionCreated, SessionEnded, SessionRemoved, SessionRevoked, EmailCreated}
-
 // Email is the data of an email.created event.
 type Email struct {
 	Object           string         `json:"object"`
@@ -80,10 +65,10 @@ type Outbox struct {
 var _ store.Emitter = (*Outbox)(nil)
 
 // render turns domain objects into their wire shapes.
-func render(eventType string, data any, now int64, publicURL string) (any, error) {
+func render(event gatehouse.Event, data any, now int64, publicURL string) (any, error) {
 	switch d := data.(type) {
 	case *gatehouse.User:
-		if eventType == UserDeleted {
+		if event == gatehouse.EventUserDeleted {
 			out := map[string]any{"object": "user", "id": d.ID, "deleted": true}
 			if d.ExternalID != nil {
 				out["external_id"] = *d.ExternalID
@@ -96,19 +81,19 @@ func render(eventType string, data any, now int64, publicURL string) (any, error
 	case Email:
 		return d, nil
 	}
-	return nil, fmt.Errorf("webhook: cannot render %T for %s", data, eventType)
+	return nil, fmt.Errorf("webhook: cannot render %T for %s", data, event)
 }
 
 // Emit writes the event and one delivery per subscribed, enabled endpoint,
 // inside the caller's transaction q.
-func (o *Outbox) Emit(ctx context.Context, q *store.Q, eventType string, data any) error {
+func (o *Outbox) Emit(ctx context.Context, q *store.Q, event gatehouse.Event, data any) error {
 	endpoints, err := q.ListEndpoints(ctx, true)
 	if err != nil {
 		return err
 	}
 	var targets []*store.EndpointRow
 	for _, e := range endpoints {
-		if e.Wants(eventType) {
+		if e.Wants(string(event)) {
 			targets = append(targets, e)
 		}
 	}
@@ -116,17 +101,17 @@ func (o *Outbox) Emit(ctx context.Context, q *store.Q, eventType string, data an
 		return nil // nobody listens: nothing to store
 	}
 	now := o.Clock.Now().UnixMilli()
-	payload, err := render(eventType, data, now, o.PublicURL)
+	payload, err := render(event, data, now, o.PublicURL)
 	if err != nil {
 		return err
 	}
 	ci := httpx.Client(ctx)
-	body, err := json.Marshal(Envelope{Data: payload, Object: "event", Type: eventType, Timestamp: now, InstanceID: o.InstanceID(),
+	body, err := json.Marshal(Envelope{Data: payload, Object: "event", Type: string(event), Timestamp: now, InstanceID: o.InstanceID(),
 		EventAttributes: eventAttributes{HTTPRequest: httpRequest{ClientIP: ci.IP, UserAgent: ci.UserAgent}}})
 	if err != nil {
 		return err
 	}
-	msg := &store.MessageRow{ID: gatehouse.NewID(gatehouse.PrefixMessage), EventType: eventType, Payload: body, CreatedAt: now}
+	msg := &store.MessageRow{ID: gatehouse.NewID(gatehouse.PrefixMessage), EventType: string(event), Payload: body, CreatedAt: now}
 	if err := q.InsertMessage(ctx, msg); err != nil {
 		return err
 	}
