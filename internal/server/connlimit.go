@@ -45,11 +45,13 @@ func (l *perIPListener) Accept() (net.Conn, error) {
 		l.mu.Lock()
 		if l.open[key] >= l.max {
 			l.mu.Unlock()
-			c.Close()
+			// Log before closing: whoever sees the connection closed can
+			// rely on the refusal being in the log already.
 			if now := time.Now().UnixNano(); l.refused != nil && now-l.lastLog.Load() > int64(10*time.Second) {
 				l.lastLog.Store(now)
 				l.refused(key)
 			}
+			c.Close()
 			continue
 		}
 		l.open[key]++
