@@ -27,6 +27,7 @@ type Q struct {
 	db          querier
 	engine      Engine
 	cache       *stmtCache // nil: no statement caching (PostgreSQL)
+	counter     *Counter   // the store's; nil for a Q made outside Store
 	afterCommit []func()
 }
 
@@ -60,6 +61,7 @@ func (q *Q) rebind(query string) string {
 }
 
 func (q *Q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	q.countStatement(ctx)
 	if st := q.stmt(ctx, query); st != nil {
 		res, err := st.ExecContext(ctx, args...)
 		return res, mapErr(err)
@@ -69,6 +71,7 @@ func (q *Q) exec(ctx context.Context, query string, args ...any) (sql.Result, er
 }
 
 func (q *Q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q.countStatement(ctx)
 	if st := q.stmt(ctx, query); st != nil {
 		rows, err := st.QueryContext(ctx, args...)
 		return rows, mapErr(err)
@@ -78,6 +81,7 @@ func (q *Q) query(ctx context.Context, query string, args ...any) (*sql.Rows, er
 }
 
 func (q *Q) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	q.countStatement(ctx)
 	if st := q.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

@@ -41,6 +41,8 @@ type Store struct {
 	path   string // the SQLite file; "" on PostgreSQL
 	// prepared statements on SQLite (nil on PostgreSQL)
 	rc, wc *stmtCache
+	// counter counts every statement and committed write transaction.
+	counter *Counter
 }
 
 // Options configure Open.
@@ -145,7 +147,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	n := max(runtime.NumCPU()*2, 4)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &Store{engine: SQLite, w: w, r: r, dsn: "sqlite:" + path, path: path, rc: newStmtCache(r), wc: newStmtCache(w)}, nil
+	return &Store{engine: SQLite, w: w, r: r, dsn: "sqlite:" + path, path: path, rc: newStmtCache(r), wc: newStmtCache(w), counter: &Counter{}}, nil
 }
 
 func openPostgres(ctx context.Context, u string) (*Store, error) {
@@ -163,7 +165,7 @@ func openPostgres(ctx context.Context, u string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres %s: %v", redact(u), redactErr(err))
 	}
-	return &Store{engine: Postgres, w: db, r: db, dsn: redact(u)}, nil
+	return &Store{engine: Postgres, w: db, r: db, dsn: redact(u), counter: &Counter{}}, nil
 }
 
 func pingTimeout(ctx context.Context, db *sql.DB) error {
@@ -201,7 +203,7 @@ func (s *Store) Close() error {
 }
 
 // Q returns a query handle on the reader pool.
-func (s *Store) Q() *Q { return &Q{db: s.r, engine: s.engine, cache: s.rc} }
+func (s *Store) Q() *Q { return &Q{db: s.r, engine: s.engine, cache: s.rc, counter: s.counter} }
 
 // Tx runs fn in a write transaction and commits if fn returns nil; any error
 // (or panic) rolls everything back, so nothing is ever half-written.
@@ -219,7 +221,7 @@ func (s *Store) Tx(ctx context.Context, fn func(q *Q) error) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	q := &Q{db: tx, engine: s.engine, cache: s.wc}
+	q := &Q{db: tx, engine: s.engine, cache: s.wc, counter: s.counter}
 	if err = fn(q); err != nil {
 		return err
 	}
@@ -231,6 +233,7 @@ func (s *Store) Tx(ctx context.Context, fn func(q *Q) error) (err error) {
 		}
 		return fmt.Errorf("commit: %w", mapErr(err))
 	}
+	s.countWriteTx(ctx)
 	if s.wc.hasPending() {
 		s.wc.preparePending(ctx)
 	}
