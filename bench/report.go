@@ -31,6 +31,10 @@ type row struct {
 	Ratio       float64       `json:"ratio"`  // measured / bound
 	Target      string        `json:"target"` // the PERFORMANCE.md target
 	Pass        bool          `json:"pass"`
+	// SQL per operation (server-side count over the scenario's requests).
+	StmtsPerOp    float64            `json:"statements_per_op"`
+	WriteTxsPerOp float64            `json:"write_txs_per_op"`
+	PerRequest    map[string]perKind `json:"per_request,omitempty"`
 }
 
 // report is the machine-readable result.
@@ -73,7 +77,7 @@ func printTable(w io.Writer, rep report) {
 	fmt.Fprintf(w, "Raw limits (all cores, this run): argon2id %.1f hashes/s · RS256 sign %.0f/s · RS256 verify %.0f/s\n\n",
 		rep.Limits.Argon2idPerSec, rep.Limits.RS256SignSec, rep.Limits.RS256VerifySec)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "db\tscenario\tusers\tconc\tthroughput\tp50\tp99\tpeak RSS\tCPU srv/load\terrors\tbound\tratio\ttarget\tok\t")
+	fmt.Fprintln(tw, "db\tscenario\tusers\tconc\tthroughput\tp50\tp99\tpeak RSS\tCPU srv/load\tSQL/op\terrors\tbound\tratio\ttarget\tok\t")
 	for _, r := range rep.Rows {
 		tput, p50, p99 := fmt.Sprintf("%.1f/s", r.OpsPerSec), ms(r.P50), ms(r.P99)
 		if r.OpsPerSec == 0 {
@@ -97,10 +101,15 @@ func printTable(w io.Writer, rep report) {
 		if r.ServerCores == 0 && r.LoadCores == 0 {
 			cpu = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%.1f MiB\t%s\t%d\t%s\t%s\t%s\t%s\t\n", r.DB, r.Scenario, users(r.Users), r.Concurrency,
-			tput, p50, p99, r.PeakRSSMiB, cpu, r.Errors, r.Bound, ratio, r.Target, ok)
+		sqlOp := "-"
+		if len(r.PerRequest) > 0 {
+			sqlOp = fmt.Sprintf("%.1f/%.1f tx", r.StmtsPerOp, r.WriteTxsPerOp)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%.1f MiB\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t\n", r.DB, r.Scenario, users(r.Users), r.Concurrency,
+			tput, p50, p99, r.PeakRSSMiB, cpu, sqlOp, r.Errors, r.Bound, ratio, r.Target, ok)
 	}
 	tw.Flush()
+	printStatements(w, rep.Rows)
 }
 
 func users(n int) string {

@@ -33,14 +33,16 @@ func (e *env) browsers(n int) []*browser {
 // measure runs op in a closed loop and samples the server's RSS meanwhile.
 func (e *env) measure(ctx context.Context, name string, conc int, fn op) row {
 	stop := e.s.watchRSS()
+	before := e.s.storeStats()
 	start, srv0, gen0 := time.Now(), cpuSeconds(e.s.cmd.Process.Pid), cpuSeconds(os.Getpid())
 	res := closedLoop(ctx, conc, e.opts.warmup, e.opts.duration, e.opts.maxOps, fn)
 	wall := time.Since(start).Seconds()
 	srv, gen := (cpuSeconds(e.s.cmd.Process.Pid)-srv0)/wall, (cpuSeconds(os.Getpid())-gen0)/wall
 	rss := stop()
-	r := row{Scenario: name, Users: e.seeded + len(e.pwEmails), Concurrency: conc, OpsPerSec: res.PerSecond(), P50: res.P50, P99: res.P99,
+	perReq, stmts, txs := perRequest(before, e.s.storeStats())
+	r := row{PerRequest: perReq, StmtsPerOp: stmts, WriteTxsPerOp: txs, Scenario: name, Users: e.seeded + len(e.pwEmails), Concurrency: conc, OpsPerSec: res.PerSecond(), P50: res.P50, P99: res.P99,
 		PeakRSSMiB: rss, Ops: res.Ops, Errors: res.Errors, FirstError: res.FirstErr, ServerCores: srv, LoadCores: gen}
-	progressf("  %-14s %8.1f/s  p50 %-9s p99 %-9s rss %5.1f MiB  cpu server %.2f load %.2f  errors %d %s\n", name, r.OpsPerSec, ms(r.P50), ms(r.P99), rss, srv, gen, r.Errors, r.FirstError)
+	progressf("  %-14s %8.1f/s  p50 %-9s p99 %-9s rss %5.1f MiB  cpu server %.2f load %.2f  sql %.1f stmts %.2f wtx/op  errors %d %s\n", name, r.OpsPerSec, ms(r.P50), ms(r.P99), rss, srv, gen, stmts, txs, r.Errors, r.FirstError)
 	return r
 }
 

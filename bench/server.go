@@ -31,6 +31,7 @@ type server struct {
 	dbURL     string // "" for SQLite
 	readyIn   time.Duration
 	logs      *bytes.Buffer
+	debug     string // the debug listener's address (/debug/store, /debug/pprof)
 }
 
 // buildBinary compiles ./cmd/gatehouse into dir.
@@ -97,10 +98,14 @@ func startServer(bin, dataDir, dbURL, debugListen string) (*server, error) {
 	if dbURL != "" {
 		args = append(args, "--database-url", dbURL)
 	}
-	if debugListen != "" {
-		args = append(args, "--debug-listen", debugListen)
+	if debugListen == "" {
+		// Always on: the bench reads the per-request statement counts there.
+		if debugListen, err = freeLoopback(); err != nil {
+			return nil, err
+		}
 	}
-	s := &server{url: "http://" + addr, dataDir: dataDir, dbURL: dbURL, logs: &bytes.Buffer{}}
+	args = append(args, "--debug-listen", debugListen)
+	s := &server{url: "http://" + addr, dataDir: dataDir, dbURL: dbURL, logs: &bytes.Buffer{}, debug: debugListen}
 	s.cmd = exec.Command(bin, args...)
 	var out bytes.Buffer
 	s.cmd.Stdout = &out

@@ -102,7 +102,13 @@ func (a *App) Serve(ctx context.Context, ready func(public, bapi net.Addr)) erro
 	if err != nil {
 		return err
 	}
-	servers := []*http.Server{newHTTPServer(a.Handler(), a.Config, a.Log)}
+	handler := a.Handler()
+	var stats *requestStats
+	if a.Config.DebugListen != "" {
+		stats = newRequestStats(a.Store)
+		handler = stats.wrap(handler)
+	}
+	servers := []*http.Server{newHTTPServer(handler, a.Config, a.Log)}
 	listeners := []net.Listener{ln}
 	var bapiAddr net.Addr
 	if a.Config.BAPIListen != "" {
@@ -129,6 +135,7 @@ func (a *App) Serve(ctx context.Context, ready func(public, bapi net.Addr)) erro
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		mux.Handle("/debug/store", stats) // statements and write transactions per request kind
 		servers = append(servers, &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second})
 		listeners = append(listeners, dl)
 	}
