@@ -68,25 +68,35 @@ func (s *Service) ClientByToken(ctx context.Context, token string) (*gatehouse.C
 	return c, err
 }
 
-// NewClient creates a client in q and returns it with its token.
-func (s *Service) NewClient(ctx context.Context, q *store.Q) (*gatehouse.Client, string, error) {
+// BuildClient returns a new client and its token, without writing it (the
+// caller inserts it in its own transaction).
+func (s *Service) BuildClient() (*gatehouse.Client, string, error) {
 	tok, err := keys.RandomToken(32)
 	if err != nil {
 		return nil, "", err
 	}
 	now := s.now()
-	c := &gatehouse.Client{ID: gatehouse.NewID(gatehouse.PrefixClient), TokenHash: keys.HashToken(tok), CreatedAt: now, UpdatedAt: now}
+	return &gatehouse.Client{ID: gatehouse.NewID(gatehouse.PrefixClient), TokenHash: keys.HashToken(tok), CreatedAt: now, UpdatedAt: now}, tok, nil
+}
+
+// NewClient creates a client in q and returns it with its token.
+func (s *Service) NewClient(ctx context.Context, q *store.Q) (*gatehouse.Client, string, error) {
+	c, tok, err := s.BuildClient()
+	if err != nil {
+		return nil, "", err
+	}
 	if err := q.InsertClient(ctx, c); err != nil {
 		return nil, "", err
 	}
 	return c, tok, nil
 }
 
-// CreateSession starts an active session for userID on client c inside q,
-// rotates the client token (defeating session fixation) and makes the new
-// session the client's active one. In single-session mode other active
-// sessions on the client are ended. It returns the session and the new token.
-func (s *Service) CreateSession(ctx context.Context, q *store.Q, c *gatehouse.Client, userID string) (*gatehouse.Session, string, error) {
+// NewSession is a session starting now for userID on client clientID, with
+// the instance's lifetime and inactivity timeout, and the client's next
+// token (a new session always rotates it, defeating session fixation) with
+// its hash. It writes nothing: the caller stores the session and the
+// client's new token hash in one transaction.
+func (s *Service) NewSession(clientID, userID string) (sess *gatehouse.Session, token string, tokenHash []byte, err error) {
 	settings := s.inst.Settings()
 	now := s.clock.Now()
 	life := time.Duration(settings.SessionLifetimeSecs) * time.Second
@@ -94,23 +104,32 @@ func (s *Service) CreateSession(ctx context.Context, q *store.Q, c *gatehouse.Cl
 		life = gatehouse.DefaultSessionLifetime * time.Second
 	}
 	ms := now.UnixMilli()
-	sess := &gatehouse.Session{ID: gatehouse.NewID(gatehouse.PrefixSession), ClientID: c.ID, UserID: userID,
+	sess = &gatehouse.Session{ID: gatehouse.NewID(gatehouse.PrefixSession), ClientID: clientID, UserID: userID,
 		Status: gatehouse.SessionActive, LastActiveAt: ms, ExpireAt: now.Add(life).UnixMilli(), Factor1At: &ms,
 		CreatedAt: ms, UpdatedAt: ms}
 	if settings.InactivityTimeout > 0 {
 		a := now.Add(time.Duration(settings.InactivityTimeout) * time.Second).UnixMilli()
 		sess.AbandonAt = &a
 	}
-	if !settings.MultiSession {
-		list, err := q.ListSessions(ctx, store.SessionFilter{ClientID: c.ID, Status: gatehouse.SessionActive})
-		if err != nil {
+	if token, err = keys.RandomToken(32); err != nil {
+		return nil, "", nil, err
+	}
+	return sess, token, keys.HashToken(token), nil
+}
+
+// CreateSession starts an active session for userID on client c inside q,
+// rotates the client token (defeating session fixation) and makes the new
+// session the client's active one. In single-session mode other active
+// sessions on the client are ended. It returns the session and the new token.
+func (s *Service) CreateSession(ctx context.Context, q *store.Q, c *gatehouse.Client, userID string) (*gatehouse.Session, string, error) {
+	sess, tok, hash, err := s.NewSession(c.ID, userID)
+	if err != nil {
+		return nil, "", err
+	}
+	ms := sess.CreatedAt
+	if !s.inst.Settings().MultiSession {
+		if err := q.ReplaceClientSessions(ctx, c.ID, ms); err != nil {
 			return nil, "", err
-		}
-		for _, old := range list {
-			old.Status, old.UpdatedAt = gatehouse.SessionReplaced, ms
-			if err := q.UpdateSession(ctx, old); err != nil {
-				return nil, "", err
-			}
 		}
 	}
 	if err := q.InsertSession(ctx, sess); err != nil {
@@ -119,11 +138,7 @@ func (s *Service) CreateSession(ctx context.Context, q *store.Q, c *gatehouse.Cl
 	if err := store.Emit(ctx, s.events, q, gatehouse.EventSessionCreated, sess); err != nil {
 		return nil, "", err
 	}
-	tok, err := keys.RandomToken(32)
-	if err != nil {
-		return nil, "", err
-	}
-	c.TokenHash, c.LastActiveSessionID, c.UpdatedAt = keys.HashToken(tok), &sess.ID, ms
+	c.TokenHash, c.LastActiveSessionID, c.UpdatedAt = hash, &sess.ID, ms
 	if err := q.UpdateClient(ctx, c); err != nil {
 		return nil, "", err
 	}
@@ -132,6 +147,9 @@ func (s *Service) CreateSession(ctx context.Context, q *store.Q, c *gatehouse.Cl
 	}
 	return sess, tok, nil
 }
+
+// MultiSession reports whether the instance allows several sessions per client.
+func (s *Service) MultiSession() bool { return s.inst.Settings().MultiSession }
 
 // ClientSessions returns the client's sessions that are still live.
 func (s *Service) ClientSessions(ctx context.Context, clientID string) ([]*gatehouse.Session, error) {
@@ -147,6 +165,23 @@ func (s *Service) ClientSessions(ctx context.Context, clientID string) ([]*gateh
 		}
 	}
 	return out, nil
+}
+
+// ClientSessionsWithUsers returns the client's live sessions with their
+// users (with identifications) by id, in two statements.
+func (s *Service) ClientSessionsWithUsers(ctx context.Context, clientID string) ([]*gatehouse.Session, map[string]*gatehouse.User, error) {
+	list, users, err := s.st.Q().ClientSessionsWithUsers(ctx, clientID)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.now()
+	out := list[:0]
+	for _, x := range list {
+		if x.EffectiveStatus(now) == gatehouse.SessionActive {
+			out = append(out, x)
+		}
+	}
+	return out, users, nil
 }
 
 func notFound() error { return gatehouse.NotFound("Session") }

@@ -215,3 +215,40 @@ func prefixed(p, cols string) string {
 	}
 	return out
 }
+
+// ClientSessionsWithUsers returns a client's active sessions, newest first,
+// with their users and the users' identifications, in two statements (the
+// client envelope every FAPI response carries).
+func (q *Q) ClientSessionsWithUsers(ctx context.Context, clientID string) ([]*gatehouse.Session, map[string]*gatehouse.User, error) {
+	rows, err := q.query(ctx, "SELECT "+prefixed("s.", sessionColumns)+", "+prefixed("u.", userColumns)+
+		" FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.client_id=? AND s.status=? ORDER BY s.created_at DESC, s.id",
+		clientID, gatehouse.SessionActive)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	sessions := []*gatehouse.Session{}
+	users := map[string]*gatehouse.User{}
+	var list []*gatehouse.User
+	for rows.Next() {
+		var s gatehouse.Session
+		u, err := scanUser(multiScanner{row: rows, pre: []any{&s.ID, &s.ClientID, &s.UserID, &s.Status, &s.LastActiveAt,
+			&s.ExpireAt, &s.AbandonAt, &s.Factor1At, &s.Factor2At, &s.CreatedAt, &s.UpdatedAt}})
+		if err != nil {
+			return nil, nil, err
+		}
+		sessions = append(sessions, &s)
+		if users[u.ID] == nil {
+			users[u.ID] = u
+			list = append(list, u)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	rows.Close()
+	if err := q.attachIdentifications(ctx, list); err != nil {
+		return nil, nil, err
+	}
+	return sessions, users, nil
+}
