@@ -9,22 +9,23 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
-// loadAttempt reads an attempt's state into dst; it must belong to clientID.
-func (e *Engine) loadAttempt(ctx context.Context, q *store.Q, id, clientID, kind string, dst any) error {
+// loadAttempt reads an attempt's state into dst; it must belong to
+// clientID. It returns the stored state (for a compare-and-swap save).
+func (e *Engine) loadAttempt(ctx context.Context, q *store.Q, id, clientID, kind string, dst any) ([]byte, error) {
 	row, err := q.GetAttempt(ctx, id, clientID, kind, true)
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		if kind == "sign_in" {
-			return errNotFound("Sign in attempt")
+			return nil, errNotFound("Sign in attempt")
 		}
-		return errNotFound("Sign up attempt")
+		return nil, errNotFound("Sign up attempt")
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if row.ExpireAt <= e.now() {
-		return errAttemptExpired(kind)
+		return nil, errAttemptExpired(kind)
 	}
-	return json.Unmarshal(row.State, dst)
+	return row.State, json.Unmarshal(row.State, dst)
 }
 
 func (e *Engine) saveAttempt(ctx context.Context, q *store.Q, id, clientID, kind string, createdAt int64, state any) error {

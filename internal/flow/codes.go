@@ -37,36 +37,63 @@ func codeHash(owner, code string) []byte {
 // userID and emailID ("" when none yet) describe the recipient in the
 // email.created event.
 func (e *Engine) issueCode(ctx context.Context, owner, purpose, target, address, userID, emailID string) (int64, error) {
-	if err := e.gateMail(ctx, address); err != nil {
+	c, err := e.newCodeFor(ctx, owner, purpose, target, address)
+	if err != nil {
 		return 0, err
+	}
+	if err := e.st.Tx(ctx, func(q *store.Q) error { return e.storeCode(ctx, q, c, userID, emailID) }); err != nil {
+		return 0, err
+	}
+	return c.row.ExpireAt, e.mailCode(ctx, c)
+}
+
+// codeToSend is a fresh one-time code: the row to store (hash only), the
+// code for the mail, and whether it is the development test code (no mail).
+type codeToSend struct {
+	row              *store.CodeRow
+	code             string
+	test             bool
+	purpose, address string
+}
+
+// newCodeFor asks MailGate and draws a code for owner/purpose, to be sent
+// to address; it writes nothing.
+func (e *Engine) newCodeFor(ctx context.Context, owner, purpose, target, address string) (*codeToSend, error) {
+	if err := e.gateMail(ctx, address); err != nil {
+		return nil, err
 	}
 	code, err := newCode()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	test := e.dev && isTestEmail(address)
 	if test {
 		code = TestCode
 	}
 	now := e.clock.Now()
-	exp := now.Add(CodeLifetime).UnixMilli()
 	row := &store.CodeRow{ID: gatehouse.NewID("code_"), OwnerID: owner, Purpose: purpose, Target: target,
-		CodeHash: codeHash(owner, code), MaxAttempts: CodeMaxAttempts, ExpireAt: exp, CreatedAt: now.UnixMilli()}
-	err = e.st.Tx(ctx, func(q *store.Q) error {
-		if err := q.InsertCode(ctx, row); err != nil {
-			return err
-		}
-		return e.emitEmail(ctx, q, purpose, address, code, userID, emailID)
-	})
-	if err != nil {
-		return 0, err
+		CodeHash: codeHash(owner, code), MaxAttempts: CodeMaxAttempts, ExpireAt: now.Add(CodeLifetime).UnixMilli(), CreatedAt: now.UnixMilli()}
+	return &codeToSend{row: row, code: code, test: test, purpose: purpose, address: address}, nil
+}
+
+// storeCode stores c (voiding earlier codes of its owner and purpose) and
+// records email.created, inside q.
+func (e *Engine) storeCode(ctx context.Context, q *store.Q, c *codeToSend, userID, emailID string) error {
+	if err := q.InsertCode(ctx, c.row); err != nil {
+		return err
 	}
-	if !test {
-		if err := e.mailer.SendCode(ctx, address, purpose, code); err != nil {
-			return 0, fmt.Errorf("send %s mail: %w", purpose, err)
-		}
+	return e.emitEmail(ctx, q, c.purpose, c.address, c.code, userID, emailID)
+}
+
+// mailCode delivers c (not the test code); call it after the commit.
+func (e *Engine) mailCode(ctx context.Context, c *codeToSend) error {
+	if c.test {
+		return nil
 	}
-	return exp, nil
+	if err := e.mailer.SendCode(ctx, c.address, c.purpose, c.code); err != nil {
+		return fmt.Errorf("send %s mail: %w", c.purpose, err)
+	}
+	return nil
 }
 
 // gateMail asks MailGate whether a code may be mailed to address, keyed by

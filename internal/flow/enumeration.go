@@ -1,14 +1,12 @@
 package flow
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/users"
 )
 
@@ -115,22 +113,4 @@ func phantomUser(si *SignIn) *gatehouse.User {
 		u.PrimaryEmailAddressID = &id
 	}
 	return u
-}
-
-// issuePhantomCode stores a random code for a phantom sign-in without
-// sending it anywhere; the mail limits count it exactly like a real one.
-func (e *Engine) issuePhantomCode(ctx context.Context, owner, purpose, target, address string) (int64, error) {
-	if err := e.gateMail(ctx, address); err != nil {
-		return 0, err
-	}
-	code, err := newCode()
-	if err != nil {
-		return 0, err
-	}
-	now := e.clock.Now()
-	exp := now.Add(CodeLifetime).UnixMilli()
-	row := &store.CodeRow{ID: gatehouse.NewID("code_"), OwnerID: owner, Purpose: purpose, Target: target,
-		CodeHash: codeHash(owner, code), MaxAttempts: CodeMaxAttempts, ExpireAt: exp, CreatedAt: now.UnixMilli()}
-	err = e.st.Tx(ctx, func(q *store.Q) error { return q.InsertCode(ctx, row) })
-	return exp, err
 }

@@ -113,11 +113,32 @@ type Verification struct {
 }
 
 // Result is what a flow step returns to its presentation: the attempt and,
-// when a session was created, the client's new token (the cookie to set).
+// when the step created the client or a session, the client's new token
+// (the cookie to set), and the client as the step left it.
+//
+// A step that creates the client (a browser without one) can fail after
+// saving it — a wrong password still stores the new client and its
+// attempt — and then returns both a Result and the error, so that the
+// browser still gets its cookie.
 type Result struct {
 	SignIn      *SignIn
 	SignUp      *SignUp
 	ClientToken string
+	// NewClient: the step created the client (ClientToken is its first token).
+	NewClient bool
+	// Client is the client as written, for rendering without a re-read.
+	Client *ClientView
+}
+
+// ClientView is what a step knows about its client after saving.
+type ClientView struct {
+	Client gatehouse.Client
+	// Sessions are the client's live sessions, newest first, and Users
+	// their users (with identifications) by id — valid when SessionsKnown;
+	// otherwise the presentation loads them.
+	Sessions      []*gatehouse.Session
+	Users         map[string]*gatehouse.User
+	SessionsKnown bool
 }
 
 func isTestEmail(addr string) bool { return strings.Contains(strings.ToLower(addr), "+clerk_test") }

@@ -56,57 +56,76 @@ type SignInParams struct {
 	Password   string
 }
 
-// CreateSignIn starts a sign-in on client c. With an identifier it moves to
-// needs_first_factor; with strategy=password and a password it also attempts
-// the password at once, and with strategy=email_code or
-// reset_password_email_code it sends the code at once.
+// CreateSignIn starts a sign-in on client c, or, with c nil (a browser
+// without a client), on a client it creates in the same transaction. With
+// an identifier it moves to needs_first_factor; with strategy=password and
+// a password it also attempts the password at once, and with
+// strategy=email_code or reset_password_email_code it sends the code at
+// once — each still one load, one decision and one write.
 func (e *Engine) CreateSignIn(ctx context.Context, c *gatehouse.Client, p SignInParams) (*Result, error) {
-	if err := e.noActiveSession(ctx, c); err != nil {
-		return nil, err
+	st := &signInStep{client: c, sessionsKnown: c == nil}
+	if c != nil {
+		list, err := e.noActiveSession(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		st.sessions, st.sessionsKnown = list, list != nil
 	}
 	now := e.now()
-	si := &SignIn{ID: gatehouse.NewID(gatehouse.PrefixSignIn), ClientID: c.ID, Status: NeedsIdentifier, CreatedAt: now, UpdatedAt: now}
+	si := &SignIn{ID: gatehouse.NewID(gatehouse.PrefixSignIn), Status: NeedsIdentifier, CreatedAt: now, UpdatedAt: now}
+	if c != nil {
+		si.ClientID = c.ID
+	}
 	si.Protected = e.settings().EnumerationProtected()
 	if ident := strings.TrimSpace(p.Identifier); ident != "" {
 		u, err := e.findUser(ctx, ident)
 		switch {
 		case err == nil:
 			si.Identifier, si.UserID, si.Status, si.User = ident, u.ID, NeedsFirstFactor, u
+			st.user = u
 		case si.Protected && isIdentifierNotFound(err):
 			e.makePhantom(si, ident)
 		default:
 			return nil, err
 		}
 	}
-	err := e.st.Tx(ctx, func(q *store.Q) error {
-		if err := e.saveAttempt(ctx, q, si.ID, c.ID, "sign_in", si.CreatedAt, si); err != nil {
-			return err
+	st.si = si
+	if c == nil {
+		// The client is created in the save; its id is known now.
+		nc, tok, err := e.sessions.BuildClient()
+		if err != nil {
+			return nil, err
 		}
-		return e.setClientAttempt(ctx, q, c, "sign_in", &si.ID)
-	})
-	if err != nil {
-		return nil, err
+		st.newClient, st.newToken = nc, tok
+		si.ClientID = nc.ID
 	}
 	if si.Status == NeedsFirstFactor {
 		switch p.Strategy {
 		case StrategyPassword, "":
 			// clerk-js sends {identifier, password} without a strategy.
 			if p.Password != "" {
-				return e.AttemptFirstFactor(ctx, c, si.ID, FactorParams{Strategy: StrategyPassword, Password: p.Password})
+				return e.attemptPassword(ctx, st, p.Password)
 			}
 		case StrategyEmailCode, StrategyResetEmailCode:
 			// clerk-js's signIn.create({strategy, identifier}) expects the code sent at once.
-			return e.PrepareFirstFactor(ctx, c, si.ID, FactorParams{Strategy: p.Strategy})
+			return e.prepareFirstFactor(ctx, st, FactorParams{Strategy: p.Strategy})
 		}
 	}
-	return &Result{SignIn: si}, nil
+	return e.saveSignIn(ctx, st, Decision{SignIn: si})
 }
 
 // GetSignIn loads a sign-in of client c.
 func (e *Engine) GetSignIn(ctx context.Context, c *gatehouse.Client, id string) (*SignIn, error) {
+	si, _, err := e.getSignIn(ctx, c, id)
+	return si, err
+}
+
+// getSignIn loads a sign-in of client c with its user, and its stored state.
+func (e *Engine) getSignIn(ctx context.Context, c *gatehouse.Client, id string) (*SignIn, []byte, error) {
 	var si SignIn
-	if err := e.loadAttempt(ctx, e.st.Q(), id, c.ID, "sign_in", &si); err != nil {
-		return nil, err
+	state, err := e.loadAttempt(ctx, e.st.Q(), id, c.ID, "sign_in", &si)
+	if err != nil {
+		return nil, nil, err
 	}
 	if si.Phantom {
 		si.User = phantomUser(&si)
@@ -120,65 +139,55 @@ func (e *Engine) GetSignIn(ctx context.Context, c *gatehouse.Client, id string) 
 		case err == nil:
 			si.User = u
 		case !errors.Is(err, gatehouse.ErrNotFound):
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return &si, nil
+	return &si, state, nil
 }
 
 // findUser resolves an identifier: email address, phone number or username.
 func (e *Engine) findUser(ctx context.Context, ident string) (*gatehouse.User, error) {
 	q := e.st.Q()
-	var userID string
+	var u *gatehouse.User
+	var err error
 	if norm, ok := users.NormalizeEmail(ident); ok && strings.Contains(ident, "@") {
-		idn, err := q.FindIdentification(ctx, gatehouse.KindEmail, norm)
-		switch {
-		case err == nil && idn.VerificationStatus == gatehouse.VerificationVerified:
-			userID = idn.UserID
-		case err == nil:
-			// An unverified address proves nothing: it signs no one in.
-		case !errors.Is(err, gatehouse.ErrNotFound):
-			return nil, err
+		var status string
+		u, status, err = q.UserByIdentification(ctx, gatehouse.KindEmail, norm)
+		if err == nil && status != gatehouse.VerificationVerified {
+			u = nil // an unverified address proves nothing: it signs no one in
 		}
 	} else if norm, ok := users.NormalizePhone(ident); ok {
-		idn, err := q.FindIdentification(ctx, gatehouse.KindPhone, norm)
-		if err == nil {
-			userID = idn.UserID
-		} else if !errors.Is(err, gatehouse.ErrNotFound) {
-			return nil, err
-		}
+		u, _, err = q.UserByIdentification(ctx, gatehouse.KindPhone, norm)
 	} else if name, gerr := users.NormalizeUsername(ident); gerr == nil {
-		id, err := q.FindUserByUsername(ctx, users.UsernameKey(name))
-		if err == nil {
-			userID = id
-		} else if !errors.Is(err, gatehouse.ErrNotFound) {
-			return nil, err
+		var id string
+		if id, err = q.FindUserByUsername(ctx, users.UsernameKey(name)); err == nil {
+			u, err = q.GetUser(ctx, id)
 		}
 	}
-	if userID == "" {
+	switch {
+	case errors.Is(err, gatehouse.ErrNotFound), err == nil && u == nil:
 		return nil, errIdentifierNotFound()
+	case err != nil:
+		return nil, err
 	}
-	u, err := q.GetUser(ctx, userID)
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, errIdentifierNotFound()
-	}
-	return u, err
+	return u, nil
 }
 
 // noActiveSession refuses a new sign-in/sign-up in single-session mode while
-// the client already has an active session.
-func (e *Engine) noActiveSession(ctx context.Context, c *gatehouse.Client) error {
+// the client already has an active session. It returns the client's live
+// sessions when it looked them up (an empty list: none), else nil.
+func (e *Engine) noActiveSession(ctx context.Context, c *gatehouse.Client) ([]*gatehouse.Session, error) {
 	if e.settings().MultiSession {
-		return nil
+		return nil, nil
 	}
 	list, err := e.sessions.ClientSessions(ctx, c.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(list) > 0 {
-		return errSessionExists()
+		return nil, errSessionExists()
 	}
-	return nil
+	return list, nil
 }
 
 // checkUsable refuses banned and locked users.
@@ -221,63 +230,4 @@ func (e *Engine) recordFailure(ctx context.Context, userID, strategy string) err
 		return errLocked(&s)
 	}
 	return nil
-}
-
-// completeSignIn creates the session and marks the attempt complete, in one
-// transaction.
-func (e *Engine) completeSignIn(ctx context.Context, c *gatehouse.Client, si *SignIn, extra func(q *store.Q) error) (*Result, error) {
-	if si.Phantom || si.UserID == "" {
-		return nil, errors.New("flow: refusing to complete a sign-in without an account") // unreachable: fail closed
-	}
-	var tok string
-	from := si.Status
-	err := e.st.Tx(ctx, func(q *store.Q) error {
-		cur, err := q.GetClientForUpdate(ctx, c.ID)
-		if err != nil {
-			return err
-		}
-		// An attempt completes exactly once: parallel requests that all
-		// verified the factor serialise here (the client row is locked on
-		// PostgreSQL; SQLite has one writer), and only the first still finds
-		// the attempt in the status it was verified in. The others roll back
-		// before a session, webhook or audit event exists.
-		var stored SignIn
-		if err := e.loadAttempt(ctx, q, si.ID, c.ID, "sign_in", &stored); err != nil {
-			return err
-		}
-		if stored.Status != from {
-			return errStatusInvalid(stored.Status)
-		}
-		if extra != nil {
-			if err := extra(q); err != nil {
-				return err
-			}
-		}
-		sess, t, err := e.sessions.CreateSession(ctx, q, cur, si.UserID)
-		if err != nil {
-			return err
-		}
-		strategy := ""
-		if si.FirstFactor != nil {
-			strategy = si.FirstFactor.Strategy
-		}
-		if err := e.audit.In(ctx, q, audit.Event{Type: audit.SignInSucceeded, UserID: si.UserID, SessionID: sess.ID,
-			Data: map[string]any{"strategy": strategy}}); err != nil {
-			return err
-		}
-		tok = t
-		si.Status, si.CreatedSessionID, si.UpdatedAt = Complete, sess.ID, e.now()
-		if err := e.saveAttempt(ctx, q, si.ID, c.ID, "sign_in", si.CreatedAt, si); err != nil {
-			return err
-		}
-		*c = *cur
-		return e.setClientAttempt(ctx, q, c, "sign_in", nil)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if u, err := e.st.Q().GetUser(ctx, si.UserID); err == nil {
-		si.User = u
-	}
-	return &Result{SignIn: si, ClientToken: tok}, nil
 }

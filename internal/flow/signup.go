@@ -69,33 +69,62 @@ type SignUpParams struct {
 	UnsafeMetadata map[string]any
 }
 
-// CreateSignUp starts a sign-up on client c.
+// CreateSignUp starts a sign-up on client c, or, with c nil (a browser
+// without a client), on a client it creates in the same transaction.
 func (e *Engine) CreateSignUp(ctx context.Context, c *gatehouse.Client, p SignUpParams) (*Result, error) {
-	if err := e.noActiveSession(ctx, c); err != nil {
-		return nil, err
+	var known []*gatehouse.Session
+	if c != nil {
+		list, err := e.noActiveSession(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		known = list
 	}
 	now := e.now()
-	su := &SignUp{ID: gatehouse.NewID(gatehouse.PrefixSignUp), ClientID: c.ID, Status: MissingRequirements, CreatedAt: now}
+	su := &SignUp{ID: gatehouse.NewID(gatehouse.PrefixSignUp), Status: MissingRequirements, CreatedAt: now}
 	if err := e.applySignUp(ctx, su, p); err != nil {
 		return nil, err
 	}
+	res := &Result{SignUp: su}
+	var nc *gatehouse.Client
+	if c == nil {
+		var err error
+		if nc, res.ClientToken, err = e.sessions.BuildClient(); err != nil {
+			return nil, err
+		}
+		res.NewClient = true
+		su.ClientID = nc.ID
+	} else {
+		su.ClientID = c.ID
+	}
+	var row *gatehouse.Client
 	err := e.st.Tx(ctx, func(q *store.Q) error {
 		su.UpdatedAt = e.now()
-		if err := e.saveAttempt(ctx, q, su.ID, c.ID, "sign_up", su.CreatedAt, su); err != nil {
-			return err
+		if nc != nil {
+			nc.SignUpID = &su.ID
+			if err := q.InsertClient(ctx, nc); err != nil {
+				return err
+			}
+			row = nc
+		} else {
+			var err error
+			if row, err = q.SetClientAttempt(ctx, c.ID, "sign_up", &su.ID, su.UpdatedAt); err != nil {
+				return err
+			}
 		}
-		return e.setClientAttempt(ctx, q, c, "sign_up", &su.ID)
+		return e.saveAttempt(ctx, q, su.ID, su.ClientID, "sign_up", su.CreatedAt, su)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Result{SignUp: su}, nil
+	res.Client = &ClientView{Client: *row, Users: map[string]*gatehouse.User{}, Sessions: known, SessionsKnown: c == nil || known != nil}
+	return res, nil
 }
 
 // GetSignUp loads a sign-up of client c.
 func (e *Engine) GetSignUp(ctx context.Context, c *gatehouse.Client, id string) (*SignUp, error) {
 	var su SignUp
-	if err := e.loadAttempt(ctx, e.st.Q(), id, c.ID, "sign_up", &su); err != nil {
+	if _, err := e.loadAttempt(ctx, e.st.Q(), id, c.ID, "sign_up", &su); err != nil {
 		return nil, err
 	}
 	return &su, nil
@@ -119,7 +148,7 @@ func (e *Engine) openSignUp(ctx context.Context, c *gatehouse.Client, id string)
 		return nil, err
 	}
 	if su.Status != MissingRequirements {
-		return nil, formErr(422, "sign_up_status_invalid", "This sign-up is "+su.Status+".", "")
+		return nil, errSignUpStatusInvalid(su.Status)
 	}
 	return su, nil
 }
@@ -179,90 +208,4 @@ func (e *Engine) applySignUp(ctx context.Context, su *SignUp, p SignUpParams) er
 		su.PasswordDigest = d
 	}
 	return nil
-}
-
-// PrepareVerification mails an email code for the sign-up's address.
-func (e *Engine) PrepareVerification(ctx context.Context, c *gatehouse.Client, id, strategy string) (*Result, error) {
-	su, err := e.openSignUp(ctx, c, id)
-	if err != nil {
-		return nil, err
-	}
-	if strategy != StrategyEmailCode {
-		return nil, errStrategy(strategy)
-	}
-	if su.EmailAddress == "" {
-		return nil, gatehouse.ParamMissing("email_address")
-	}
-	exp, err := e.issueCode(ctx, su.ID, PurposeVerifyEmail, su.EmailAddress, su.EmailAddress, "", "")
-	if err != nil {
-		return nil, err
-	}
-	su.EmailVerification = &Verification{Strategy: StrategyEmailCode, Status: gatehouse.VerificationUnverified, ExpireAt: &exp, Target: su.EmailAddress}
-	return e.saveSignUp(ctx, c, su)
-}
-
-// AttemptVerification checks the email code; when nothing else is missing it
-// creates the user and the session in one transaction.
-func (e *Engine) AttemptVerification(ctx context.Context, c *gatehouse.Client, id, strategy, code string) (*Result, error) {
-	su, err := e.openSignUp(ctx, c, id)
-	if err != nil {
-		return nil, err
-	}
-	if strategy != StrategyEmailCode {
-		return nil, errStrategy(strategy)
-	}
-	if code == "" {
-		return nil, gatehouse.ParamMissing("code")
-	}
-	if su.EmailVerification == nil {
-		return nil, formErr(422, "verification_missing", "Request a code first.", "code")
-	}
-	su.EmailVerification.Attempts++
-	if _, err := e.redeemCode(ctx, su.ID, PurposeVerifyEmail, code, nil); err != nil {
-		if errors.Is(err, errWrongCode) {
-			_, _ = e.saveSignUp(ctx, c, su)
-			return nil, errCodeIncorrect()
-		}
-		return nil, err
-	}
-	su.EmailVerification.Status = gatehouse.VerificationVerified
-	if len(su.MissingFields()) > 0 {
-		return e.saveSignUp(ctx, c, su)
-	}
-	return e.completeSignUp(ctx, c, su)
-}
-
-func (e *Engine) completeSignUp(ctx context.Context, c *gatehouse.Client, su *SignUp) (*Result, error) {
-	u, err := e.users.Build(ctx, users.CreateParams{EmailAddresses: []string{su.EmailAddress}, FirstName: su.FirstName,
-		LastName: su.LastName, Username: su.Username, UnsafeMetadata: su.UnsafeMetadata, OwnDigest: su.PasswordDigest,
-		Verified: true, VerifiedStrategy: gatehouse.StrategyEmailCode})
-	if err != nil {
-		return nil, err
-	}
-	var tok string
-	err = e.st.Tx(ctx, func(q *store.Q) error {
-		if err := e.users.Insert(ctx, q, u); err != nil {
-			return err
-		}
-		cur, err := q.GetClientForUpdate(ctx, c.ID)
-		if err != nil {
-			return err
-		}
-		sess, t, err := e.sessions.CreateSession(ctx, q, cur, u.ID)
-		if err != nil {
-			return err
-		}
-		tok = t
-		su.Status, su.CreatedUserID, su.CreatedSessionID, su.UpdatedAt = Complete, u.ID, sess.ID, e.now()
-		su.PasswordDigest = "set" // keep has_password true without keeping the digest around
-		if err := e.saveAttempt(ctx, q, su.ID, c.ID, "sign_up", su.CreatedAt, su); err != nil {
-			return err
-		}
-		*c = *cur
-		return e.setClientAttempt(ctx, q, c, "sign_up", nil)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &Result{SignUp: su, ClientToken: tok}, nil
 }
