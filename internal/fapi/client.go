@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gatehouse/gatehouse/internal/flow"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpx"
 )
@@ -13,29 +14,48 @@ type envelope struct {
 	Client   *clientJSON `json:"client"`
 }
 
-// renderClient builds the client JSON from the database, minting a fresh
-// token for each live session so clerk-js can set __session at once.
+// renderClient builds the client JSON, minting a fresh token for each live
+// session so clerk-js can set __session at once. After a flow step it
+// renders from what the step returned (the client as written, its sessions
+// and their users, the attempt); otherwise it reads them.
 func (a *API) renderClient(ctx context.Context, r *http.Request) (*clientJSON, bool, int64, error) {
 	st := state(r)
 	if st.client == nil {
 		return nil, false, 0, nil
 	}
-	c, err := a.Store.Q().GetClient(ctx, st.client.ID)
-	if err != nil {
-		return nil, false, 0, err
+	var c *gatehouse.Client
+	var sessions []*gatehouse.Session
+	users := map[string]*gatehouse.User{}
+	known := false
+	if v := st.view; v != nil && v.Client.ID == st.client.ID {
+		cc := v.Client
+		c = &cc
+		if v.SessionsKnown {
+			sessions, users, known = v.Sessions, v.Users, true
+		}
+	} else {
+		var err error
+		if c, err = a.Store.Q().GetClient(ctx, st.client.ID); err != nil {
+			return nil, false, 0, err
+		}
 	}
 	st.client = c
 	now := a.Clock.Now()
 	out := &clientJSON{Object: "client", ID: c.ID, Sessions: []sessionJSON{}, LastActiveSessionID: c.LastActiveSessionID,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
-	sessions, err := a.Sessions.ClientSessions(ctx, c.ID)
-	if err != nil {
-		return nil, false, 0, err
+	if !known {
+		var err error
+		if sessions, users, err = a.Sessions.ClientSessionsWithUsers(ctx, c.ID); err != nil {
+			return nil, false, 0, err
+		}
 	}
 	for _, s := range sessions {
-		u, err := a.Users.Get(ctx, s.UserID)
-		if err != nil {
-			continue
+		u := users[s.UserID]
+		if u == nil {
+			var err error
+			if u, err = a.Users.Get(ctx, s.UserID); err != nil {
+				continue
+			}
 		}
 		jwt, _ := a.Sessions.EnvelopeToken(ctx, s, u, r.Header.Get("Origin"), c.UpdatedAt)
 		out.Sessions = append(out.Sessions, a.newSessionJSON(r.Context(), s, u, jwt, now))
@@ -50,12 +70,16 @@ func (a *API) renderClient(ctx context.Context, r *http.Request) (*clientJSON, b
 		}
 	}
 	if c.SignInID != nil {
-		if si, err := a.Flow.GetSignIn(ctx, c, *c.SignInID); err == nil {
+		if st.signIn != nil && st.signIn.ID == *c.SignInID {
+			out.SignIn = a.newSignInJSON(r.Context(), st.signIn)
+		} else if si, err := a.Flow.GetSignIn(ctx, c, *c.SignInID); err == nil {
 			out.SignIn = a.newSignInJSON(r.Context(), si)
 		}
 	}
 	if c.SignUpID != nil {
-		if su, err := a.Flow.GetSignUp(ctx, c, *c.SignUpID); err == nil {
+		if st.signUp != nil && st.signUp.ID == *c.SignUpID {
+			out.SignUp = newSignUpJSON(st.signUp)
+		} else if su, err := a.Flow.GetSignUp(ctx, c, *c.SignUpID); err == nil {
 			out.SignUp = newSignUpJSON(su)
 		}
 	}
@@ -77,6 +101,10 @@ func (a *API) respond(w http.ResponseWriter, r *http.Request, status int, respon
 }
 
 func (a *API) getClient(w http.ResponseWriter, r *http.Request) error {
+	if st := state(r); st.client != nil {
+		// Loaded from its token by this request: render it without a re-read.
+		st.view = &flow.ClientView{Client: *st.client}
+	}
 	cj, signedIn, uat, err := a.renderClient(r.Context(), r)
 	if err != nil {
 		return err

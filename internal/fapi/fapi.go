@@ -68,6 +68,13 @@ type req struct {
 	// ctx is the request's context (the trusted proxy URL, see proxied),
 	// for the cookie attributes.
 	ctx context.Context
+	// view is the client as a flow step left it: respond renders from it
+	// without reading the client again.
+	view *flow.ClientView
+	// signIn and signUp are the attempts a flow step returned: the
+	// envelope's sign_in / sign_up when they are the client's current ones.
+	signIn *flow.SignIn
+	signUp *flow.SignUp
 }
 
 // cookieWriter makes sure a client issued during a request that then failed
@@ -246,6 +253,54 @@ func (a *API) ensureClient(r *http.Request) (*gatehouse.Client, error) {
 	}
 	st.client, st.token, st.newToken = c, tok, tok
 	return c, nil
+}
+
+// stepClient returns the request's client for a flow step that can create
+// one: nil when the request has none (and no dev browser, whose binding
+// needs ensureClient), so that the step creates the client inside its own
+// write transaction; the handler then adopts it from the result (adopt).
+func (a *API) stepClient(r *http.Request) (*gatehouse.Client, error) {
+	if st := state(r); st.client == nil && st.dvb == nil {
+		return nil, nil
+	}
+	return a.ensureClient(r)
+}
+
+// failStep answers a step that failed; a browser that came without a client
+// still gets one (as when the client was created before the step), unless
+// the step saved it already.
+func (a *API) failStep(r *http.Request, err error) error {
+	if state(r).client == nil {
+		if _, cerr := a.ensureClient(r); cerr != nil {
+			return cerr
+		}
+	}
+	return err
+}
+
+// adopt records what a flow step did to the request's client: a client it
+// created (with its first token, even when the step then failed), a token
+// it rotated (a session was created), and the client view the response
+// renders from.
+func adopt(r *http.Request, res *flow.Result) {
+	if res == nil {
+		return
+	}
+	st := state(r)
+	if res.Client != nil {
+		c := res.Client.Client
+		st.client, st.view = &c, res.Client
+	}
+	st.signIn, st.signUp = res.SignIn, res.SignUp
+	switch {
+	case res.NewClient && res.SignIn != nil && res.SignIn.CreatedSessionID != "",
+		res.NewClient && res.SignUp != nil && res.SignUp.CreatedSessionID != "":
+		rotated(r, res.ClientToken)
+	case res.NewClient:
+		st.token, st.newToken = res.ClientToken, res.ClientToken
+	default:
+		rotated(r, res.ClientToken)
+	}
 }
 
 // requireClient returns the request's client or a 401 Clerk uses for a

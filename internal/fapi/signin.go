@@ -7,7 +7,7 @@ import (
 )
 
 func (a *API) createSignIn(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.ensureClient(r)
+	c, err := a.stepClient(r)
 	if err != nil {
 		return err
 	}
@@ -15,10 +15,10 @@ func (a *API) createSignIn(w http.ResponseWriter, r *http.Request) error {
 	strategy, _ := formString(r, "strategy")
 	pw, _ := formString(r, "password")
 	res, err := a.Flow.CreateSignIn(r.Context(), c, flow.SignInParams{Identifier: ident, Strategy: strategy, Password: pw})
+	adopt(r, res)
 	if err != nil {
-		return err
+		return a.failStep(r, err)
 	}
-	rotated(r, res.ClientToken)
 	return a.respond(w, r, http.StatusOK, a.newSignInJSON(r.Context(), res.SignIn))
 }
 
@@ -52,6 +52,7 @@ func (a *API) prepareFirstFactor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	adopt(r, res)
 	return a.respond(w, r, http.StatusOK, a.newSignInJSON(r.Context(), res.SignIn))
 }
 
@@ -64,7 +65,7 @@ func (a *API) attemptFirstFactor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rotated(r, res.ClientToken)
+	adopt(r, res)
 	return a.respond(w, r, http.StatusOK, a.newSignInJSON(r.Context(), res.SignIn))
 }
 
@@ -78,6 +79,6 @@ func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rotated(r, res.ClientToken)
+	adopt(r, res)
 	return a.respond(w, r, http.StatusOK, a.newSignInJSON(r.Context(), res.SignIn))
 }

@@ -35,13 +35,14 @@ func (a *API) createSignUp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.ensureClient(r)
+	c, err := a.stepClient(r)
 	if err != nil {
 		return err
 	}
 	res, err := a.Flow.CreateSignUp(r.Context(), c, p)
+	adopt(r, res)
 	if err != nil {
-		return err
+		return a.failStep(r, err)
 	}
 	return a.respond(w, r, http.StatusOK, newSignUpJSON(res.SignUp))
 }
@@ -98,6 +99,6 @@ func (a *API) attemptVerification(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	rotated(r, res.ClientToken)
+	adopt(r, res)
 	return a.respond(w, r, http.StatusOK, newSignUpJSON(res.SignUp))
 }
