@@ -34,7 +34,11 @@ func (s *requestStats) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, n := store.WithCounter(r.Context())
 		kind := requestKind(r)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		if sw.status >= 300 || ctx.Err() != nil {
+			return // only requests that did their whole work count
+		}
 		c := n.Counts()
 		s.mu.Lock()
 		k := s.m[kind]
@@ -80,3 +84,17 @@ func requestKind(r *http.Request) string {
 	}
 	return method + " " + strings.Join(segs, "/")
 }
+
+// statusWriter remembers the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap exposes the underlying writer to http.ResponseController.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
