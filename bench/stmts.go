@@ -66,15 +66,11 @@ func perRequest(before, after *storeStats) (map[string]perKind, float64, float64
 	}
 	out := map[string]perKind{}
 	var stmts, txs float64
-	most := int64(0)
-	for k, a := range after.Requests {
-		most = max(most, a.Requests-before.Requests[k].Requests)
-	}
 	for k, a := range after.Requests {
 		b := before.Requests[k]
 		n := a.Requests - b.Requests
-		if n <= 0 || n*10 < most {
-			continue // stragglers of the previous scenario
+		if n <= 0 {
+			continue
 		}
 		pk := perKind{Requests: n, Statements: float64(a.Statements-b.Statements) / float64(n), WriteTxs: float64(a.WriteTxs-b.WriteTxs) / float64(n)}
 		out[k] = pk
