@@ -1,7 +1,10 @@
 package fapi_test
 
 import (
+	"strings"
 	"testing"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
 )
@@ -57,6 +60,32 @@ func TestOneRequestSignInNewBrowser(t *testing.T) {
 		if len(s1) != 1 || len(s2) != 1 || s1[0].(map[string]any)["id"] != s2[0].(map[string]any)["id"] ||
 			e.Client["id"] != again.Client["id"] || e.Client["updated_at"] != again.Client["updated_at"] {
 			t.Fatalf("envelope from the step %v\ndiffers from GET /v1/client %v", e.Client, again.Client)
+		}
+	})
+}
+
+// Signing in with an imported (bcrypt) digest rehashes it to argon2id in the
+// sign-in's own transaction; the next sign-in verifies the new digest.
+func TestSignInRehashesImportedDigest(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		raw, err := bcrypt.GenerateFromPassword([]byte("imported password 1"), 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := s.BAPI("POST", "/users", map[string]any{"email_address": []string{"rehash@example.com"}, "password_digest": string(raw), "password_hasher": "bcrypt"})
+		if r.Status != 200 {
+			t.Fatalf("import: %d %s", r.Status, r.Body)
+		}
+		id := r.Map(t)["id"].(string)
+		for i := range 2 {
+			e := s.NewBrowser().Call("POST", "/v1/client/sign_ins", form("identifier", "rehash@example.com", "password", "imported password 1")).Env(t)
+			if e.Response["status"] != "complete" {
+				t.Fatalf("sign-in %d: %v", i, e.Response)
+			}
+			u, err := s.App.Users.Get(t.Context(), id)
+			if err != nil || !strings.HasPrefix(u.PasswordDigest, "$argon2id$") || u.LastSignInAt == nil || u.FailedAttempts != 0 {
+				t.Fatalf("after sign-in %d: digest %.12q, last sign-in %v, failures %d, %v", i, u.PasswordDigest, u.LastSignInAt, u.FailedAttempts, err)
+			}
 		}
 	})
 }
