@@ -292,15 +292,12 @@ func adopt(r *http.Request, res *flow.Result) {
 		st.client, st.view = &c, res.Client
 	}
 	st.signIn, st.signUp = res.SignIn, res.SignUp
-	switch {
-	case res.NewClient && res.SignIn != nil && res.SignIn.CreatedSessionID != "",
-		res.NewClient && res.SignUp != nil && res.SignUp.CreatedSessionID != "":
-		rotated(r, res.ClientToken)
-	case res.NewClient:
-		st.token, st.newToken = res.ClientToken, res.ClientToken
-	default:
-		rotated(r, res.ClientToken)
+	sessionCreated := res.SignIn != nil && res.SignIn.CreatedSessionID != "" || res.SignUp != nil && res.SignUp.CreatedSessionID != ""
+	if res.NewClient && !sessionCreated {
+		st.token, st.newToken = res.ClientToken, res.ClientToken // a new client, no session yet
+		return
 	}
+	rotated(r, res.ClientToken)
 }
 
 // requireClient returns the request's client or a 401 Clerk uses for a
