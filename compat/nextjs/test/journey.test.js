@@ -104,6 +104,15 @@ async function typeCode(p, to) {
   await p.keyboard.type(code, { delay: 30 });
 }
 
+// The password fields show their feedback ("meets all the necessary
+// requirements", "Passwords match") after a debounce, which moves the submit
+// button down; a click computed before that shift can land beside it and
+// submit nothing (seen once on /sign-up). A person clicks after the feedback
+// appears; so does the journey. Waiting is bounded and not an assertion.
+async function passwordFeedbackShown(p) {
+  await p.locator('.cl-formFieldSuccessText').last().waitFor({ state: 'visible', timeout: 5000 }).catch(() => {});
+}
+
 async function clerkLoaded(p) {
   await p.waitForFunction(() => window.Clerk?.loaded === true, null, WAIT);
 }
@@ -183,6 +192,7 @@ step('<SignUp/> with an email code, then the dashboard shows auth() and currentU
   await page.locator('input[name=emailAddress]').fill(email, WAIT);
   await shot('sign-up', page.locator('.cl-rootBox, .cl-signUp-root').first());
   await page.locator('input[name=password]').fill(passwords[0]);
+  await passwordFeedbackShown(page);
   await page.locator('.cl-formButtonPrimary').click();
   await typeCode(page, email);
   userId = await waitForDashboard(page);
@@ -266,6 +276,7 @@ step('<UserProfile/>: first name, a second verified email, password change signi
   await page.locator('input[name=confirmPassword]').fill(passwords[1]);
   const signOutOthers = page.locator('input[name=signOutOfOtherSessions]');
   if (!(await signOutOthers.isChecked())) await signOutOthers.check();
+  await passwordFeedbackShown(page);
   await page.locator('.cl-formButtonPrimary').click();
   await until('the new password', async () => {
     const r = await fetch(`${env.apiUrl}/v1/users/${userId}/verify_password`, {
@@ -349,6 +360,7 @@ step('<SignIn/> "Forgot password?" resets the password with an email code', asyn
   await page.locator('input[name=confirmPassword]').waitFor(WAIT);
   await fields.nth(0).fill(passwords[2]);
   await fields.nth(1).fill(passwords[2]);
+  await passwordFeedbackShown(page);
   await shot('sign-in-reset-password');
   await page.locator('.cl-formButtonPrimary').click();
   assert.equal(await waitForDashboard(page), userId);
