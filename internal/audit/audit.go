@@ -119,6 +119,14 @@ func (l *Log) Record(ctx context.Context, ev Event) {
 	l.emitLog(ctx, row)
 }
 
+// List returns the events matching f, newest first, and how many match.
+func (l *Log) List(ctx context.Context, f gatehouse.AuditFilter) ([]gatehouse.AuditEvent, int, error) {
+	if l == nil {
+		return []gatehouse.AuditEvent{}, 0, nil
+	}
+	return l.Store.Q().ListAuditEvents(ctx, f)
+}
+
 // SecretKeyUsed records the use of a secret key, at most once per key per
 // hour per node (every Backend API call uses one; the log line is enough
 // detail, the table keeps who used which key from where and when).

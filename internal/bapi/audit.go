@@ -7,14 +7,13 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpx"
-	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // GET /audit_events?type=a&type=b&user_id=&since=&until=&limit=&offset=
 // (since/until: Unix milliseconds). Newest first.
 func (a *API) listAuditEvents(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := store.AuditFilter{Limit: 100}
+	f := gatehouse.AuditFilter{Limit: 100}
 	var err error
 	if f.UserID, err = idParam(q, "user_id", gatehouse.PrefixUser); err != nil {
 		return err
@@ -49,13 +48,13 @@ func (a *API) listAuditEvents(w http.ResponseWriter, r *http.Request) error {
 	if err := paging(q, &f.Limit, &f.Offset); err != nil {
 		return err
 	}
-	events, total, err := a.Store.Q().ListAuditEvents(r.Context(), f)
+	events, total, err := a.Audit.List(r.Context(), f)
 	if err != nil {
 		return err
 	}
 	type eventJSON struct {
 		Object string `json:"object"`
-		store.AuditEvent
+		gatehouse.AuditEvent
 	}
 	out := make([]eventJSON, len(events))
 	for i, ev := range events {

@@ -15,14 +15,12 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpx"
 	"github.com/gatehouse/gatehouse/internal/instance"
 	"github.com/gatehouse/gatehouse/internal/session"
-	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/users"
 	"github.com/gatehouse/gatehouse/internal/webhook"
 )
 
 // API holds the Backend API's dependencies.
 type API struct {
-	Store    *store.Store
 	Sessions *session.Service
 	Instance *instance.Manager
 	Users    *users.Service

@@ -9,7 +9,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpx"
 	"github.com/gatehouse/gatehouse/internal/keys"
-	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
@@ -18,7 +17,7 @@ var sessionStatuses = map[string]bool{"active": true, "ended": true, "removed": 
 
 func (a *API) listSessions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := store.SessionFilter{Status: q.Get("status"), Limit: 10}
+	f := gatehouse.SessionFilter{Status: q.Get("status"), Limit: 10}
 	var err error
 	if f.UserID, err = idParam(q, "user_id", gatehouse.PrefixUser); err != nil {
 		return err

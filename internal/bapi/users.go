@@ -9,7 +9,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpx"
-	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
@@ -20,9 +19,9 @@ func (a *API) render(u *gatehouse.User) wire.User {
 // userFilter parses the filters of GET /users and /users/count: user_id must
 // be well-formed user IDs, every other value valid text of at most 256 bytes
 // (filterList); anything else is a 422 naming the parameter.
-func userFilter(r *http.Request, paged bool) (store.UserFilter, error) {
+func userFilter(r *http.Request, paged bool) (gatehouse.UserFilter, error) {
 	q := r.URL.Query()
-	var f store.UserFilter
+	var f gatehouse.UserFilter
 	var err error
 	if f.UserIDs, err = idList(q, "user_id", gatehouse.PrefixUser); err != nil {
 		return f, err
@@ -59,7 +58,7 @@ func userFilter(r *http.Request, paged bool) (store.UserFilter, error) {
 	}
 	if s := q.Get("order_by"); s != "" {
 		field := strings.TrimLeft(s, "+-")
-		if _, ok := store.OrderColumns[field]; !ok || len(s)-len(field) > 1 {
+		if !gatehouse.IsUserOrderField(field) || len(s)-len(field) > 1 {
 			return f, gatehouse.ParamInvalid("order_by", "order_by must be one of created_at, updated_at, last_sign_in_at, last_active_at, first_name, last_name, username, optionally prefixed with + or -.")
 		}
 		f.OrderBy = s

@@ -63,7 +63,7 @@ func (a *API) defaultAvatar(w http.ResponseWriter, r *http.Request) error {
 // as. Ids change with every upload, so the response may be cached; a day
 // bounds how long a removed picture lingers in caches.
 func (a *API) profileImage(w http.ResponseWriter, r *http.Request) error {
-	img, err := a.Store.Q().GetProfileImage(r.Context(), r.PathValue("id"))
+	img, err := a.Users.ProfileImage(r.Context(), r.PathValue("id"))
 	if err != nil {
 		if errors.Is(err, gatehouse.ErrNotFound) {
 			return gatehouse.NotFound("Image")

@@ -35,7 +35,7 @@ func (a *API) renderClient(ctx context.Context, r *http.Request) (*clientJSON, b
 		}
 	} else {
 		var err error
-		if c, err = a.Store.Q().GetClient(ctx, st.client.ID); err != nil {
+		if c, err = a.Sessions.GetClient(ctx, st.client.ID); err != nil {
 			return nil, false, 0, err
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpx"
 	"github.com/gatehouse/gatehouse/internal/session"
-	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // Dev browser names (development mode; docs/design-nextjs.md §2).
@@ -19,8 +18,6 @@ const (
 	// HeaderDevBrowser carries the replacement token after a rotation.
 	HeaderDevBrowser = "Clerk-Db-Jwt"
 )
-
-var errDevBrowserBound = errors.New("dev browser bound by a concurrent request")
 
 // createDevBrowser is POST /v1/dev_browser (development mode only; the route
 // does not exist in production): a new, unbound dev browser whose id is its
@@ -59,16 +56,6 @@ func (a *API) authDevBrowser(r *http.Request, st *req) (bool, error) {
 	}
 	st.dvb, st.client = d.Row, d.Client
 	return true, nil
-}
-
-// bindDevBrowser binds the request's unbound dev browser to the client just
-// created for it, inside the creating transaction.
-func (a *API) bindDevBrowser(r *http.Request, q *store.Q, c *gatehouse.Client) error {
-	ok, err := a.Sessions.BindDevBrowser(r.Context(), q, state(r).dvb, c.ID)
-	if err == nil && !ok {
-		return errDevBrowserBound
-	}
-	return err
 }
 
 // reloadDevBrowserClient adopts the client a concurrent request bound to the

@@ -21,7 +21,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpx"
 	"github.com/gatehouse/gatehouse/internal/instance"
 	"github.com/gatehouse/gatehouse/internal/session"
-	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/users"
 )
 
@@ -34,7 +33,6 @@ const (
 
 // API holds the Frontend API's dependencies.
 type API struct {
-	Store     *store.Store
 	Instance  *instance.Manager
 	Users     *users.Service
 	Sessions  *session.Service
@@ -62,7 +60,7 @@ type req struct {
 
 	// dvb is the dev browser that authenticated the request (development
 	// mode, ?__clerk_db_jwt=); then no client cookie is read or written.
-	dvb *store.DevBrowser
+	dvb *gatehouse.DevBrowser
 	// sessionCreated: a session was created, so the dev browser rotates.
 	sessionCreated bool
 	// ctx is the request's context (the trusted proxy URL, see proxied),
@@ -235,17 +233,10 @@ func (a *API) ensureClient(r *http.Request) (*gatehouse.Client, error) {
 	if st.client != nil {
 		return st.client, nil
 	}
-	var c *gatehouse.Client
-	var tok string
-	err := a.Store.Tx(r.Context(), func(q *store.Q) error {
-		var err error
-		c, tok, err = a.Sessions.NewClient(r.Context(), q)
-		if err == nil && st.dvb != nil {
-			err = a.bindDevBrowser(r, q, c)
-		}
-		return err
-	})
-	if errors.Is(err, errDevBrowserBound) {
+	// core-flow: client creation behind one service call (no store here);
+	// the flow rewrite may fold it into the step's own transaction.
+	c, tok, err := a.Sessions.CreateClient(r.Context(), st.dvb)
+	if errors.Is(err, session.ErrDevBrowserBound) {
 		return a.reloadDevBrowserClient(r)
 	}
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/users"
 	"github.com/gatehouse/gatehouse/internal/wire"
 )
@@ -105,10 +104,7 @@ func (a *API) changeOwnPassword(r *http.Request, s *gatehouse.Session, u *gateho
 		return nil, err
 	}
 	if signOutOthers {
-		if err := a.Store.Tx(r.Context(), func(q *store.Q) error {
-			_, err := a.Sessions.RevokeUserSessions(r.Context(), q, u.ID, s.ID)
-			return err
-		}); err != nil {
+		if err := a.Sessions.RevokeOtherSessions(r.Context(), u.ID, s.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -121,7 +117,7 @@ func (a *API) activeSessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := a.Sessions.List(r.Context(), store.SessionFilter{UserID: u.ID, Status: gatehouse.SessionActive})
+	list, err := a.Sessions.List(r.Context(), gatehouse.SessionFilter{UserID: u.ID, Status: gatehouse.SessionActive})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
+	"errors"
 	"html/template"
 	"math"
 	"net/http"
@@ -17,7 +18,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpx"
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
-	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // The hosted pages (Account Portal): server-rendered HTML over the same flow
@@ -292,7 +292,7 @@ func (a *API) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	status := http.StatusInternalServerError
 	if ge, ok := gatehouse.AsError(err); ok {
 		status, p.FormError = ge.Status, ge.LongMessage
-	} else if store.IsUnavailable(err) {
+	} else if errors.Is(err, gatehouse.ErrUnavailable) {
 		status, p.FormError = http.StatusServiceUnavailable, "The service is unavailable right now. Please retry in a moment."
 	} else {
 		httpx.Logger(r.Context()).Error("internal error", "error", err.Error(), "path", r.URL.Path)

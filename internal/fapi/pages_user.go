@@ -7,7 +7,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
-	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/users"
 )
 
@@ -30,7 +29,7 @@ func (a *API) profile(w http.ResponseWriter, r *http.Request, notice string) (*p
 			Verified: e.VerificationStatus == gatehouse.VerificationVerified})
 	}
 	now := a.Clock.Now()
-	list, err := a.Sessions.List(r.Context(), store.SessionFilter{UserID: u.ID, Status: gatehouse.SessionActive})
+	list, err := a.Sessions.List(r.Context(), gatehouse.SessionFilter{UserID: u.ID, Status: gatehouse.SessionActive})
 	if err == nil {
 		for _, x := range list {
 			if x.EffectiveStatus(now.UnixMilli()) == gatehouse.SessionActive {

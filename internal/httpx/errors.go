@@ -3,7 +3,6 @@ package httpx
 import (
 	"context"
 	"errors"
-	"github.com/gatehouse/gatehouse/internal/store"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -34,7 +33,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 			return // client went away; nothing to write
 		}
-		if store.IsUnavailable(err) {
+		if errors.Is(err, gatehouse.ErrUnavailable) {
 			Logger(r.Context()).LogAttrs(r.Context(), slog.LevelWarn, "storage unavailable",
 				slog.String("error", err.Error()), slog.String("path", r.URL.Path))
 			ge := gatehouse.Err(gatehouse.CodeServiceUnavailable).

@@ -26,7 +26,7 @@ func (a *App) Handler() http.Handler {
 	if a.Config.BAPIListen == "" {
 		mux.Handle("/api/v1/", http.StripPrefix("/api/v1", a.bapi().Handler()))
 	}
-	api := &fapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Flow: a.Flow,
+	api := &fapi.API{Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Flow: a.Flow,
 		Clock: a.Clock, PublicURL: a.Config.PublicURL, Dev: a.Config.Mode == ModeDevelopment, Limits: a.Limits,
 		CookieDomain: a.Config.CookieDomain}
 	front := api.Handler()
@@ -58,7 +58,7 @@ func (a *App) BAPIHandler() http.Handler {
 }
 
 func (a *App) bapi() *bapi.API {
-	return &bapi.API{Store: a.Store, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Webhooks: a.Webhooks, Clock: a.Clock, Limits: a.Limits, Audit: a.Audit,
+	return &bapi.API{Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Webhooks: a.Webhooks, Clock: a.Clock, Limits: a.Limits, Audit: a.Audit,
 		PublicURL: a.Config.PublicURL}
 }
 

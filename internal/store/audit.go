@@ -4,29 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
 )
 
 // AuditEvent is one row of the audit log.
-type AuditEvent struct {
-	ID        string         `json:"id"`
-	Type      string         `json:"type"`
-	UserID    *string        `json:"user_id"`
-	SessionID *string        `json:"session_id"`
-	IP        string         `json:"ip_address"`
-	UserAgent string         `json:"user_agent"`
-	Data      map[string]any `json:"data"`
-	CreatedAt int64          `json:"created_at"`
-}
+type AuditEvent = gatehouse.AuditEvent
 
 // AuditFilter selects audit events; zero fields do not filter.
-type AuditFilter struct {
-	Types  []string
-	UserID string
-	Since  int64 // created_at >= Since (ms)
-	Until  int64 // created_at < Until (ms)
-	Limit  int
-	Offset int
-}
+type AuditFilter = gatehouse.AuditFilter
 
 // InsertAuditEvent records ev.
 func (q *Q) InsertAuditEvent(ctx context.Context, ev *AuditEvent) error {

@@ -70,23 +70,43 @@ func (q *Q) exec(ctx context.Context, query string, args ...any) (sql.Result, er
 	return res, mapErr(err)
 }
 
-func (q *Q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (q *Q) query(ctx context.Context, query string, args ...any) (*rows, error) {
 	q.countStatement(ctx)
 	if st := q.stmt(ctx, query); st != nil {
-		rows, err := st.QueryContext(ctx, args...)
-		return rows, mapErr(err)
+		rs, err := st.QueryContext(ctx, args...)
+		return wrapRows(rs), mapErr(err)
 	}
-	rows, err := q.db.QueryContext(ctx, q.rebind(query), args...)
-	return rows, mapErr(err)
+	rs, err := q.db.QueryContext(ctx, q.rebind(query), args...)
+	return wrapRows(rs), mapErr(err)
 }
 
-func (q *Q) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+func (q *Q) queryRow(ctx context.Context, query string, args ...any) row {
 	q.countStatement(ctx)
 	if st := q.stmt(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
+		return row{st.QueryRowContext(ctx, args...)}
 	}
-	return q.db.QueryRowContext(ctx, q.rebind(query), args...)
+	return row{q.db.QueryRowContext(ctx, q.rebind(query), args...)}
 }
+
+// row and rows are *sql.Row and *sql.Rows whose errors say
+// gatehouse.ErrUnavailable when the database could not answer (see
+// markUnavailable); every other error is left as the driver reported it.
+type row struct{ r *sql.Row }
+
+func (r row) Scan(dest ...any) error { return markUnavailable(r.r.Scan(dest...)) }
+
+type rows struct{ *sql.Rows }
+
+func wrapRows(rs *sql.Rows) *rows {
+	if rs == nil {
+		return nil
+	}
+	return &rows{rs}
+}
+
+func (r *rows) Scan(dest ...any) error { return markUnavailable(r.Rows.Scan(dest...)) }
+
+func (r *rows) Err() error { return markUnavailable(r.Rows.Err()) }
 
 // mapErr turns engine-specific unique violations into *gatehouse.ErrConflict
 // and sql.ErrNoRows into gatehouse.ErrNotFound.
@@ -105,7 +125,7 @@ func mapErr(err error) error {
 	if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
 		return &gatehouse.ErrConflict{Field: conflictField(se.Error())}
 	}
-	return err
+	return markUnavailable(err)
 }
 
 // conflictField names the logical field behind a unique-constraint message.

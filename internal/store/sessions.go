@@ -105,10 +105,7 @@ func (q *Q) GetSession(ctx context.Context, id string) (*gatehouse.Session, erro
 }
 
 // SessionFilter selects sessions for ListSessions.
-type SessionFilter struct {
-	UserID, ClientID, Status string
-	Limit, Offset            int
-}
+type SessionFilter = gatehouse.SessionFilter
 
 // ListSessions lists sessions, newest first.
 func (q *Q) ListSessions(ctx context.Context, f SessionFilter) ([]*gatehouse.Session, error) {

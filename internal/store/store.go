@@ -207,7 +207,11 @@ func (s *Store) Q() *Q { return &Q{db: s.r, engine: s.engine, cache: s.rc, count
 
 // Tx runs fn in a write transaction and commits if fn returns nil; any error
 // (or panic) rolls everything back, so nothing is ever half-written.
-func (s *Store) Tx(ctx context.Context, fn func(q *Q) error) (err error) {
+func (s *Store) Tx(ctx context.Context, fn func(q *Q) error) error {
+	return markUnavailable(s.tx(ctx, fn))
+}
+
+func (s *Store) tx(ctx context.Context, fn func(q *Q) error) (err error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

@@ -10,7 +10,25 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
 )
+
+// unavailableError marks a driver error as gatehouse.ErrUnavailable and keeps
+// its message for the log.
+type unavailableError struct{ err error }
+
+func (e unavailableError) Error() string   { return e.err.Error() }
+func (e unavailableError) Unwrap() []error { return []error{gatehouse.ErrUnavailable, e.err} }
+
+// markUnavailable wraps err so that errors.Is(err, gatehouse.ErrUnavailable)
+// holds when IsUnavailable(err) does; other errors come back unchanged.
+func markUnavailable(err error) error {
+	if err == nil || errors.Is(err, gatehouse.ErrUnavailable) || !IsUnavailable(err) {
+		return err
+	}
+	return unavailableError{err}
+}
 
 // IsUnavailable reports whether err means the database could not be reached
 // or could not answer right now (closed pool, lost connection, PostgreSQL

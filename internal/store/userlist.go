@@ -7,24 +7,12 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 )
 
-// UserFilter selects users for ListUsers and CountUsers. Slices are ORed
-// within a field and fields are ANDed, as in Clerk's GET /users. Email and
-// phone values must already be normalised; usernames are compared lower-case.
-type UserFilter struct {
-	UserIDs        []string
-	ExternalIDs    []string
-	EmailAddresses []string
-	PhoneNumbers   []string
-	Usernames      []string
-	Query          string // case-insensitive substring of id, names, username, email, phone
-	Banned         *bool
-	Limit          int    // 1..500
-	Offset         int    // >= 0
-	OrderBy        string // column name from OrderColumns, with optional +/- prefix (default -created_at)
-}
+// UserFilter selects users for ListUsers and CountUsers (see
+// gatehouse.UserFilter).
+type UserFilter = gatehouse.UserFilter
 
-// OrderColumns are the accepted order_by fields.
-var OrderColumns = map[string]string{
+// orderColumns maps gatehouse.UserOrderFields to their columns.
+var orderColumns = map[string]string{
 	"created_at":      "created_at",
 	"updated_at":      "updated_at",
 	"last_sign_in_at": "last_sign_in_at",
@@ -34,7 +22,7 @@ var OrderColumns = map[string]string{
 	"username":        "username_norm",
 }
 
-func (f UserFilter) where() (string, []any) {
+func userWhere(f UserFilter) (string, []any) {
 	var conds []string
 	var args []any
 	add := func(col string, vals []string) {
@@ -90,7 +78,7 @@ func escapeLike(s string) string {
 
 // ListUsers returns the users matching f, with identifications.
 func (q *Q) ListUsers(ctx context.Context, f UserFilter) ([]*gatehouse.User, error) {
-	where, args := f.where()
+	where, args := userWhere(f)
 	order := "created_at DESC"
 	if f.OrderBy != "" {
 		field, dir := f.OrderBy, "ASC"
@@ -100,7 +88,7 @@ func (q *Q) ListUsers(ctx context.Context, f UserFilter) ([]*gatehouse.User, err
 		case '+':
 			field = field[1:]
 		}
-		col, ok := OrderColumns[field]
+		col, ok := orderColumns[field]
 		if !ok {
 			col, dir = "created_at", "DESC"
 		}
@@ -136,7 +124,7 @@ func (q *Q) ListUsers(ctx context.Context, f UserFilter) ([]*gatehouse.User, err
 
 // CountUsers counts the users matching f (Limit/Offset/OrderBy ignored).
 func (q *Q) CountUsers(ctx context.Context, f UserFilter) (int, error) {
-	where, args := f.where()
+	where, args := userWhere(f)
 	var n int
 	err := q.queryRow(ctx, "SELECT COUNT(*) FROM users"+where, args...).Scan(&n)
 	return n, mapErr(err)

@@ -89,3 +89,9 @@ func (s *Service) changeImage(ctx context.Context, userID string, change func(*s
 	}
 	return out, nil
 }
+
+// ProfileImage loads an uploaded image by id (gatehouse.ErrNotFound when
+// there is none).
+func (s *Service) ProfileImage(ctx context.Context, id string) (*gatehouse.ProfileImage, error) {
+	return s.st.Q().GetProfileImage(ctx, id)
+}
