@@ -4,35 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/httpx"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/session"
 )
-
-// ValidRedirect reports whether raw is an absolute http(s) URL whose origin is
-// exactly this server's or one of allowed (no prefix matching, no userinfo).
-func ValidRedirect(raw, self string, allowed []string) (*url.URL, bool) {
-	if len(raw) > 4096 {
-		return nil, false
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Opaque != "" {
-		return nil, false
-	}
-	origin := u.Scheme + "://" + u.Host
-	if origin == self {
-		return u, true
-	}
-	for _, a := range allowed {
-		if origin == a || origin+"/" == a {
-			return u, true
-		}
-	}
-	return nil, false
-}
 
 // handshake implements GET /v1/client/handshake for server-rendered apps:
 // compute the cookie directives for this browser, store them under a nonce
@@ -45,7 +23,7 @@ func ValidRedirect(raw, self string, allowed []string) (*url.URL, bool) {
 // which @clerk/backend demands on every request of a development instance.
 func (a *API) handshake(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	target, ok := ValidRedirect(q.Get("redirect_url"), a.PublicURL, a.Instance.Settings().AllowedOrigins)
+	target, ok := httpx.ValidRedirect(q.Get("redirect_url"), a.PublicURL, a.Instance.Settings().AllowedOrigins)
 	if !ok {
 		return gatehouse.Err(gatehouse.CodeRedirectURLInvalid)
 	}

@@ -29,10 +29,10 @@ func browserAt(s *apitest.Server, ip string) *apitest.Browser {
 
 // pagesAt is a hosted-pages browser whose requests come from ip, holding a
 // CSRF cookie.
-func pagesAt(t *testing.T, s *apitest.Server, ip string) *pageBrowser {
-	b := newPageBrowser(t, s)
-	b.header = map[string]string{"X-Forwarded-For": ip}
-	b.get("/sign-in")
+func pagesAt(t *testing.T, s *apitest.Server, ip string) *apitest.PageBrowser {
+	b := apitest.NewPageBrowser(t, s)
+	b.Header = map[string]string{"X-Forwarded-For": ip}
+	b.Get("/sign-in")
 	return b
 }
 
@@ -99,41 +99,41 @@ var hashRoutes = []hashRoute{
 	{"page POST /sign-in with a password", func(t *testing.T, s *apitest.Server, ip string) (int, func() int) {
 		b := pagesAt(t, s, ip)
 		return 3, func() int {
-			return b.post("/sign-in", "identifier", "nobody@example.com", "password", "wrong password 1").Status
+			return b.Post("/sign-in", "identifier", "nobody@example.com", "password", "wrong password 1").Status
 		}
 	}},
 	{"page POST /sign-in/new-password", func(t *testing.T, s *apitest.Server, ip string) (int, func() int) {
 		email := "reset-" + ip + "+clerk_test@example.com" // development: code 424242, no mail
 		s.BAPI("POST", "/users", map[string]any{"email_address": []string{email}, "password": "right password 1"})
 		b := pagesAt(t, s, ip)
-		r := b.post("/sign-in", "identifier", email, "action", "reset")
+		r := b.Post("/sign-in", "identifier", email, "action", "reset")
 		sia := strings.TrimPrefix(r.Location, "/sign-in/code?sia=")
 		if r.Status != 303 || sia == r.Location {
 			t.Fatalf("reset: %d %q", r.Status, r.Location)
 		}
-		if r := b.post("/sign-in/code?sia="+sia, "code", "424242"); r.Status != 303 { // one sign-in attempt used
+		if r := b.Post("/sign-in/code?sia="+sia, "code", "424242"); r.Status != 303 { // one sign-in attempt used
 			t.Fatalf("reset code: %d %.300s", r.Status, r.Body)
 		}
 		return 2, func() int {
-			return b.post("/sign-in/new-password?sia="+sia, "password", "short").Status
+			return b.Post("/sign-in/new-password?sia="+sia, "password", "short").Status
 		}
 	}},
 	{"page POST /sign-up", func(t *testing.T, s *apitest.Server, ip string) (int, func() int) {
 		b, n := pagesAt(t, s, ip), 0
 		return 5, func() int {
 			n++
-			return b.post("/sign-up", "email_address", fmt.Sprintf("page%d-%s@example.com", n, ip), "password", "sign-up password 1").Status
+			return b.Post("/sign-up", "email_address", fmt.Sprintf("page%d-%s@example.com", n, ip), "password", "sign-up password 1").Status
 		}
 	}},
 	{"page POST /user/password", func(t *testing.T, s *apitest.Server, ip string) (int, func() int) {
 		email := "page-change-" + ip + "@example.com"
 		s.BAPI("POST", "/users", map[string]any{"email_address": []string{email}, "password": "right password 1"})
 		b := pagesAt(t, s, ip)
-		if r := b.post("/sign-in", "identifier", email, "password", "right password 1"); r.Status != 303 {
+		if r := b.Post("/sign-in", "identifier", email, "password", "right password 1"); r.Status != 303 {
 			t.Fatalf("page sign-in: %d", r.Status)
 		}
 		return 3, func() int {
-			return b.post("/user/password", "current_password", "wrong password 1", "new_password", "next password 12").Status
+			return b.Post("/user/password", "current_password", "wrong password 1", "new_password", "next password 12").Status
 		}
 	}},
 }
@@ -232,12 +232,12 @@ func TestChangePasswordGuessesLockTheAccount(t *testing.T) {
 
 			// The profile page's form counts the same way.
 			p := pagesAt(t, s, "198.51.100.60")
-			if r := p.post("/sign-in", "identifier", "guess-page@example.com", "password", "right password 1"); r.Status != 303 {
+			if r := p.Post("/sign-in", "identifier", "guess-page@example.com", "password", "right password 1"); r.Status != 303 {
 				t.Fatalf("page sign-in: %d", r.Status)
 			}
 			for i := 1; i <= 10; i++ {
-				p.header["X-Forwarded-For"] = "198.51.100." + strconv.Itoa(60+i)
-				r := p.post("/user/password", "current_password", "wrong password 1", "new_password", "next password 12")
+				p.Header["X-Forwarded-For"] = "198.51.100." + strconv.Itoa(60+i)
+				r := p.Post("/user/password", "current_password", "wrong password 1", "new_password", "next password 12")
 				want := 422
 				if i == 10 {
 					want = 403
@@ -246,7 +246,7 @@ func TestChangePasswordGuessesLockTheAccount(t *testing.T) {
 					t.Fatalf("page guess %d: %d, want %d: %.300s", i, r.Status, want, r.Body)
 				}
 			}
-			if r := p.post("/user/password", "current_password", "right password 1", "new_password", "next password 12"); r.Status != 403 {
+			if r := p.Post("/user/password", "current_password", "right password 1", "new_password", "next password 12"); r.Status != 403 {
 				t.Fatalf("page change while locked: %d", r.Status)
 			}
 			lockedSignIn(t, s, "198.51.100.90", "guess-page@example.com")
@@ -296,8 +296,8 @@ func TestCodeMailsLimitedPerAddress(t *testing.T) {
 		r := b2.Call("POST", "/v1/client/sign_ins", form("identifier", email, "strategy", "reset_password_email_code"))
 		got = append(got, fmt.Sprint(r.Status, " ", r.ErrorCode()))
 		p := pagesAt(t, s, ip(3))
-		got = append(got, fmt.Sprint("page code ", p.post("/sign-in", "identifier", email, "action", "code").Status))
-		got = append(got, fmt.Sprint("page reset ", p.post("/sign-in", "identifier", email, "action", "reset").Status))
+		got = append(got, fmt.Sprint("page code ", p.Post("/sign-in", "identifier", email, "action", "code").Status))
+		got = append(got, fmt.Sprint("page reset ", p.Post("/sign-in", "identifier", email, "action", "reset").Status))
 		answers[email] = strings.Join(got, "; ")
 		want := 3
 		if email == "phantom@example.com" {
@@ -325,7 +325,7 @@ func TestCodeMailsLimitedPerAddress(t *testing.T) {
 	}
 	wantMail429(t, b.Call("POST", "/v1/client/sign_ups/"+id+"/prepare_verification", form("strategy", "email_code")), "4th sign-up code to one address")
 	p := pagesAt(t, s, "192.0.2.102")
-	if r := p.post("/sign-up", "email_address", "Stranger@Example.com", "password", "sign-up password 1"); r.Status != 429 || r.Header.Get("Retry-After") == "" {
+	if r := p.Post("/sign-up", "email_address", "Stranger@Example.com", "password", "sign-up password 1"); r.Status != 429 || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("page sign-up to the limited address (other spelling, other client): %d %q", r.Status, r.Header.Get("Retry-After"))
 	}
 	if sent := s.Mail.Count() - before; sent != 3 {
@@ -344,10 +344,10 @@ func TestCodeMailsLimitedPerAddress(t *testing.T) {
 	}
 	wantMail429(t, b.Call("POST", "/v1/me/email_addresses/"+eid+"/prepare_verification", form("strategy", "email_code")), "4th code to an added address")
 	p = pagesAt(t, s, "192.0.2.112")
-	if r := p.post("/sign-in", "identifier", "adder@example.com", "password", "right password 1"); r.Status != 303 {
+	if r := p.Post("/sign-in", "identifier", "adder@example.com", "password", "right password 1"); r.Status != 303 {
 		t.Fatalf("page sign-in: %d", r.Status)
 	}
-	if r := p.post("/user/emails/resend?email_id="+eid, "email_id", eid); r.Status != 429 {
+	if r := p.Post("/user/emails/resend?email_id="+eid, "email_id", eid); r.Status != 429 {
 		t.Fatalf("page resend to the limited address: %d %.300s", r.Status, r.Body)
 	}
 	if sent := s.Mail.Count() - before; sent != 3 {

@@ -1,11 +1,8 @@
 package fapi_test
 
 import (
-	"io"
 	"net/http"
 	"net/netip"
-	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -131,48 +128,5 @@ func TestEmailHoldNotRenewable(t *testing.T) {
 				t.Fatal("an address added after the cooldown was not held")
 			}
 		})
-	}
-}
-
-// A hosted-page POST whose CSRF cookie was planted (a sibling subdomain or
-// an http:// response can set cookies) with a matching form field is
-// refused when the request carries neither Origin nor Sec-Fetch-Site: every
-// current browser sends one of them on a POST, so only the double-submit
-// pair would vouch for it. With either header naming this site, the same
-// pair passes.
-func TestPagesCSRFNeedsOriginOrFetchMetadata(t *testing.T) {
-	s := apitest.Start(t, apitest.SQLite)
-	s.BAPI("POST", "/users", map[string]any{"email_address": []string{"planted@example.com"}, "password": "planted pass 12"})
-	const planted = "plantedplantedplantedplanted0123"
-	post := func(header map[string]string) (int, string) {
-		t.Helper()
-		f := url.Values{"csrf_token": {planted}, "identifier": {"planted@example.com"}, "password": {"planted pass 12"}}
-		req, _ := http.NewRequest("POST", s.URL+"/sign-in", strings.NewReader(f.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Cookie", "__gh_csrf="+planted)
-		for k, v := range header {
-			req.Header.Set(k, v)
-		}
-		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		res, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		body, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(body)
-	}
-	if status, body := post(nil); status != http.StatusForbidden || !strings.Contains(body, "another site") {
-		t.Fatalf("planted cookie + field, no Origin, no Sec-Fetch-Site: %d %.300s", status, body)
-	}
-	for _, h := range []map[string]string{{"Origin": s.URL}, {"Sec-Fetch-Site": "same-origin"}} {
-		if status, body := post(h); status != http.StatusSeeOther {
-			t.Fatalf("%v: %d %.300s", h, status, body)
-		}
-	}
-	for _, h := range []map[string]string{{"Sec-Fetch-Site": "same-site"}, {"Origin": "null"}} {
-		if status, _ := post(h); status != http.StatusForbidden {
-			t.Fatalf("%v: %d", h, status)
-		}
 	}
 }

@@ -1,8 +1,6 @@
 package fapi_test
 
 import (
-	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
@@ -79,36 +77,4 @@ func TestMyEmailAddresses(t *testing.T) {
 			t.Fatalf("the owner could not claim an address held past its hold: %d %s", r.Status, r.Body)
 		}
 	})
-}
-
-// The profile page manages addresses the same way.
-func TestPagesEmailManagement(t *testing.T) {
-	s := apitest.Start(t, apitest.SQLite)
-	b := newPageBrowser(t, s)
-	b.get("/sign-up")
-	v := b.follow(b.post("/sign-up", "email_address", "pageowner+clerk_test@example.com", "password", "page owner 123"))
-	sua := regexp.MustCompile(`name="sua" value="([^"]+)"`).FindStringSubmatch(v.Body)[1]
-	b.follow(b.post("/sign-up/verify", "sua", sua, "code", "424242"))
-	code := b.follow(b.post("/user/emails/add", "email_address", "pagesecond+clerk_test@example.com"))
-	if !strings.Contains(code.Body, "pagesecond+clerk_test@example.com") {
-		t.Fatalf("verify page: %.300s", code.Body)
-	}
-	id := regexp.MustCompile(`name="email_id" value="([^"]+)"`).FindStringSubmatch(code.Body)[1]
-	if r := b.post("/user/emails/verify", "email_id", id, "code", "000000"); r.Status != 422 || !strings.Contains(r.Body, "code-error") {
-		t.Fatalf("wrong code: %d", r.Status)
-	}
-	if r := b.follow(b.post("/user/emails/verify", "email_id", id, "code", "424242")); !strings.Contains(r.Body, "Email address verified") {
-		t.Fatalf("verify: %.300s", r.Body)
-	}
-	if r := b.follow(b.post("/user/emails/primary", "email_id", id)); !strings.Contains(r.Body, "Primary email address changed") {
-		t.Fatalf("primary: %.300s", r.Body)
-	}
-	p := b.get("/user")
-	other := regexp.MustCompile(`action="/user/emails/remove" class="inline"><input type="hidden" name="csrf_token" value="[^"]+"><input type="hidden" name="email_id" value="([^"]+)"`).FindStringSubmatch(p.Body)
-	if other == nil || other[1] == id {
-		t.Fatalf("no remove button for the old primary: %.800s", p.Body)
-	}
-	if r := b.follow(b.post("/user/emails/remove", "email_id", other[1])); !strings.Contains(r.Body, "Email address removed") || strings.Contains(r.Body, "pageowner+clerk_test") {
-		t.Fatalf("remove: %.500s", r.Body)
-	}
 }

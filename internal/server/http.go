@@ -16,7 +16,11 @@ import (
 	"github.com/gatehouse/gatehouse/internal/bapi"
 	"github.com/gatehouse/gatehouse/internal/fapi"
 	"github.com/gatehouse/gatehouse/internal/httpx"
+	"github.com/gatehouse/gatehouse/internal/pages"
 )
+
+// fapi.API is what the hosted pages share the client handling with.
+var _ pages.Clients = (*fapi.API)(nil)
 
 // Handler builds the public listener's handler: the Backend API under
 // /api/v1 (unless it has its own listener), health endpoints, and later the
@@ -32,9 +36,11 @@ func (a *App) Handler() http.Handler {
 	front := api.Handler()
 	mux.Handle("/v1/", front)
 	mux.Handle("/.well-known/", front)
-	pages := api.PagesHandler() // hosted pages: docs/design-pages.md
+	// The hosted pages: docs/design-pages.md.
+	hosted := pages.New(pages.Options{Clients: api, Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Flow: a.Flow,
+		Clock: a.Clock, PublicURL: a.Config.PublicURL, Limits: a.Limits}).Handler()
 	for _, p := range []string{"/sign-in", "/sign-in/", "/sign-up", "/sign-up/", "/user", "/user/", "/sign-out"} {
-		mux.Handle(p, pages)
+		mux.Handle(p, hosted)
 	}
 	mux.Handle(assets.Prefix, a.Assets.Handler()) // clerk-js and @clerk/ui bundles: docs/nextjs.md
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -1,4 +1,4 @@
-package fapi
+package pages
 
 import (
 	"net/http"
@@ -12,11 +12,11 @@ import (
 
 // profile loads the signed-in user for the profile pages; a signed-out
 // browser is sent to sign in and come back.
-func (a *API) profile(w http.ResponseWriter, r *http.Request, notice string) (*page, *gatehouse.Session, *gatehouse.User, bool) {
+func (a *Pages) profile(w http.ResponseWriter, r *http.Request, notice string) (*page, *gatehouse.Session, *gatehouse.User, bool) {
 	p := a.newPage(w, r, "Your account")
-	s, u, err := a.me(r)
+	s, u, err := a.c.CurrentUser(r)
 	if err != nil {
-		http.Redirect(w, r, "/sign-in?redirect_url="+url.QueryEscape(a.PublicURL+"/user"), http.StatusSeeOther)
+		http.Redirect(w, r, "/sign-in?redirect_url="+url.QueryEscape(a.publicURL+"/user"), http.StatusSeeOther)
 		return nil, nil, nil, false
 	}
 	p.Notice = notice
@@ -28,8 +28,8 @@ func (a *API) profile(w http.ResponseWriter, r *http.Request, notice string) (*p
 		p.Emails = append(p.Emails, emailView{ID: e.ID, Value: e.Value, Primary: u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == e.ID,
 			Verified: e.VerificationStatus == gatehouse.VerificationVerified})
 	}
-	now := a.Clock.Now()
-	list, err := a.Sessions.List(r.Context(), gatehouse.SessionFilter{UserID: u.ID, Status: gatehouse.SessionActive})
+	now := a.clock.Now()
+	list, err := a.sessions.List(r.Context(), gatehouse.SessionFilter{UserID: u.ID, Status: gatehouse.SessionActive})
 	if err == nil {
 		for _, x := range list {
 			if x.EffectiveStatus(now.UnixMilli()) == gatehouse.SessionActive {
@@ -48,7 +48,7 @@ func deref(s *string) string {
 	return *s
 }
 
-func (a *API) userPage(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) userPage(w http.ResponseWriter, r *http.Request) error {
 	notice := map[string]string{"profile": "Profile saved.", "password": "Password changed.", "revoked": "The device was signed out.",
 		"email-verified": "Email address verified.", "primary": "Primary email address changed.", "email-removed": "Email address removed."}[r.URL.Query().Get("done")]
 	if p, _, _, ok := a.profile(w, r, notice); ok {
@@ -57,15 +57,15 @@ func (a *API) userPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *API) profileSubmit(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) profileSubmit(w http.ResponseWriter, r *http.Request) error {
 	p, _, u, ok := a.profile(w, r, "")
 	if !ok {
 		return nil
 	}
-	first, _ := formString(r, "first_name")
-	last, _ := formString(r, "last_name")
+	first := a.c.FormValue(r, "first_name")
+	last := a.c.FormValue(r, "last_name")
 	p.Values["first_name"], p.Values["last_name"] = first, last
-	_, err := a.Users.Update(r.Context(), u.ID, users.UpdateParams{FirstName: optOrNull(first), LastName: optOrNull(last)})
+	_, err := a.users.Update(r.Context(), u.ID, users.UpdateParams{FirstName: optOrNull(first), LastName: optOrNull(last)})
 	if err != nil {
 		return a.renderFlowError(w, p, "user", err, "first_name", "last_name")
 	}
@@ -81,43 +81,43 @@ func optOrNull(v string) gatehouse.Opt[string] {
 	return gatehouse.Some(v)
 }
 
-func (a *API) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 	p, s, u, ok := a.profile(w, r, "")
 	if !ok {
 		return nil
 	}
-	cur, _ := formString(r, "current_password")
-	next, _ := formString(r, "new_password")
+	cur := a.c.FormValue(r, "current_password")
+	next := a.c.FormValue(r, "new_password")
 	if a.limited(w, r, p, "user", ratelimit.ChangePassword) {
 		return nil
 	}
-	if _, err := a.changeOwnPassword(r, s, u, cur, next, formBool(r, "sign_out_of_other_sessions")); err != nil {
+	if _, err := a.c.ChangeOwnPassword(r, s, u, cur, next, a.c.FormBool(r, "sign_out_of_other_sessions")); err != nil {
 		return a.renderFlowError(w, p, "user", err, "current_password", "new_password")
 	}
 	http.Redirect(w, r, "/user?done=password", http.StatusSeeOther)
 	return nil
 }
 
-func (a *API) revokeSubmit(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) revokeSubmit(w http.ResponseWriter, r *http.Request) error {
 	p, s, u, ok := a.profile(w, r, "")
 	if !ok {
 		return nil
 	}
-	id, _ := formString(r, "session_id")
-	target, err := a.Sessions.Get(r.Context(), id)
+	id := a.c.FormValue(r, "session_id")
+	target, err := a.sessions.Get(r.Context(), id)
 	if err != nil || target.UserID != u.ID || target.ID == s.ID {
 		p.FormError = "That device is not one of your other signed-in devices."
 		a.render(w, http.StatusNotFound, "user", p)
 		return nil
 	}
-	if _, err := a.Sessions.SetStatus(r.Context(), target.ID, "", gatehouse.SessionRevoked); err != nil {
+	if _, err := a.sessions.SetStatus(r.Context(), target.ID, "", gatehouse.SessionRevoked); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/user?done=revoked", http.StatusSeeOther)
 	return nil
 }
 
-func (a *API) deleteSubmit(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) deleteSubmit(w http.ResponseWriter, r *http.Request) error {
 	p, _, u, ok := a.profile(w, r, "")
 	if !ok {
 		return nil
@@ -127,26 +127,26 @@ func (a *API) deleteSubmit(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, http.StatusForbidden, "user", p)
 		return nil
 	}
-	if v, _ := formString(r, "confirm"); strings.TrimSpace(v) != "DELETE" {
+	if v := a.c.FormValue(r, "confirm"); strings.TrimSpace(v) != "DELETE" {
 		p.Errors["confirm"], p.FormError = "Type DELETE (in capitals) to confirm.", "Please fix the highlighted field."
 		a.render(w, http.StatusUnprocessableEntity, "user", p)
 		return nil
 	}
-	if err := a.Users.Delete(r.Context(), u.ID); err != nil {
+	if err := a.users.Delete(r.Context(), u.ID); err != nil {
 		return err
 	}
-	a.clearClient(w, r)
+	a.c.ClearClient(w, r)
 	http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
 	return nil
 }
 
-func (a *API) signOutSubmit(w http.ResponseWriter, r *http.Request) error {
-	if c, err := requireClient(r); err == nil {
-		if err := a.Sessions.EndClientSessions(r.Context(), c); err != nil {
+func (a *Pages) signOutSubmit(w http.ResponseWriter, r *http.Request) error {
+	if c, err := a.c.RequireClient(r); err == nil {
+		if err := a.sessions.EndClientSessions(r.Context(), c); err != nil {
 			return err
 		}
 	}
-	a.clearClient(w, r)
+	a.c.ClearClient(w, r)
 	p := a.newPage(w, r, "Signed out")
 	target := "/sign-in"
 	if p.RedirectURL != "" {
@@ -154,10 +154,4 @@ func (a *API) signOutSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
-}
-
-// clearClient removes the client cookie and marks the browser signed out.
-func (a *API) clearClient(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: CookieClient, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.cookieSecure(r.Context()), SameSite: http.SameSiteLaxMode})
-	a.setClientUAT(w, r, "0")
 }

@@ -1,4 +1,4 @@
-package fapi
+package pages
 
 import (
 	"net/http"
@@ -13,12 +13,12 @@ import (
 // The profile page's email addresses: add (with a code), verify, make
 // primary, remove.
 
-func (a *API) addEmailSubmit(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) addEmailSubmit(w http.ResponseWriter, r *http.Request) error {
 	p, _, u, ok := a.profile(w, r, "")
 	if !ok {
 		return nil
 	}
-	addr, _ := formString(r, "email_address")
+	addr := a.c.FormValue(r, "email_address")
 	addr = strings.TrimSpace(addr)
 	p.Values["email_address"] = addr
 	if addr == "" {
@@ -26,12 +26,12 @@ func (a *API) addEmailSubmit(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, http.StatusUnprocessableEntity, "user", p)
 		return nil
 	}
-	idn, err := a.Users.AddEmail(r.Context(), u.ID, addr)
+	idn, err := a.users.AddEmail(r.Context(), u.ID, addr)
 	if err == nil {
-		u, err = a.Users.Get(r.Context(), u.ID)
+		u, err = a.users.Get(r.Context(), u.ID)
 	}
 	if err == nil {
-		_, err = a.Flow.PrepareEmailVerification(r.Context(), u, idn.ID)
+		_, err = a.flow.PrepareEmailVerification(r.Context(), u, idn.ID)
 	}
 	if err != nil {
 		return a.renderFlowError(w, p, "user", err, "email_address")
@@ -41,12 +41,12 @@ func (a *API) addEmailSubmit(w http.ResponseWriter, r *http.Request) error {
 }
 
 // emailState loads the address a verification page is about.
-func (a *API) emailState(w http.ResponseWriter, r *http.Request) (*page, *gatehouse.User, string, bool) {
-	id := pageParam(r, "email_id")
+func (a *Pages) emailState(w http.ResponseWriter, r *http.Request) (*page, *gatehouse.User, string, bool) {
+	id := a.param(r, "email_id")
 	p := a.newPage(w, r, "Verify your email address")
-	_, u, err := a.me(r)
+	_, u, err := a.c.CurrentUser(r)
 	if err != nil {
-		http.Redirect(w, r, "/sign-in?redirect_url="+url.QueryEscape(a.PublicURL+"/user"), http.StatusSeeOther)
+		http.Redirect(w, r, "/sign-in?redirect_url="+url.QueryEscape(a.publicURL+"/user"), http.StatusSeeOther)
 		return nil, nil, "", false
 	}
 	if e := u.EmailByID(id); e != nil && e.VerificationStatus != gatehouse.VerificationVerified {
@@ -58,7 +58,7 @@ func (a *API) emailState(w http.ResponseWriter, r *http.Request) (*page, *gateho
 	return nil, nil, "", false
 }
 
-func (a *API) verifyEmailPage(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) verifyEmailPage(w http.ResponseWriter, r *http.Request) error {
 	if p, _, _, ok := a.emailState(w, r); ok {
 		a.render(w, http.StatusOK, "code", p)
 	}
@@ -66,19 +66,19 @@ func (a *API) verifyEmailPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // resendEmailSubmit mails a fresh code for an unverified address.
-func (a *API) resendEmailSubmit(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) resendEmailSubmit(w http.ResponseWriter, r *http.Request) error {
 	p, u, id, ok := a.emailState(w, r)
 	if !ok {
 		return nil
 	}
-	if _, err := a.Flow.PrepareEmailVerification(r.Context(), u, id); err != nil {
+	if _, err := a.flow.PrepareEmailVerification(r.Context(), u, id); err != nil {
 		return a.renderFlowError(w, p, "code", err, "code")
 	}
 	http.Redirect(w, r, "/user/emails/verify?email_id="+url.QueryEscape(id), http.StatusSeeOther)
 	return nil
 }
 
-func (a *API) verifyEmailSubmit(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) verifyEmailSubmit(w http.ResponseWriter, r *http.Request) error {
 	p, u, id, ok := a.emailState(w, r)
 	if !ok {
 		return nil
@@ -87,33 +87,33 @@ func (a *API) verifyEmailSubmit(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return nil
 	}
-	if _, err := a.Flow.AttemptEmailVerification(r.Context(), u, id, strings.TrimSpace(code)); err != nil {
+	if _, err := a.flow.AttemptEmailVerification(r.Context(), u, id, strings.TrimSpace(code)); err != nil {
 		return a.renderFlowError(w, p, "code", err, "code")
 	}
 	http.Redirect(w, r, "/user?done=email-verified", http.StatusSeeOther)
 	return nil
 }
 
-func (a *API) primaryEmailSubmit(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) primaryEmailSubmit(w http.ResponseWriter, r *http.Request) error {
 	p, _, u, ok := a.profile(w, r, "")
 	if !ok {
 		return nil
 	}
-	id, _ := formString(r, "email_id")
-	if _, err := a.Users.Update(r.Context(), u.ID, users.UpdateParams{PrimaryEmailAddressID: gatehouse.Some(id)}); err != nil {
+	id := a.c.FormValue(r, "email_id")
+	if _, err := a.users.Update(r.Context(), u.ID, users.UpdateParams{PrimaryEmailAddressID: gatehouse.Some(id)}); err != nil {
 		return a.renderFlowError(w, p, "user", err)
 	}
 	http.Redirect(w, r, "/user?done=primary", http.StatusSeeOther)
 	return nil
 }
 
-func (a *API) removeEmailSubmit(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) removeEmailSubmit(w http.ResponseWriter, r *http.Request) error {
 	p, _, u, ok := a.profile(w, r, "")
 	if !ok {
 		return nil
 	}
-	id, _ := formString(r, "email_id")
-	if _, err := a.Users.RemoveEmail(r.Context(), u.ID, id); err != nil {
+	id := a.c.FormValue(r, "email_id")
+	if _, err := a.users.RemoveEmail(r.Context(), u.ID, id); err != nil {
 		return a.renderFlowError(w, p, "user", err)
 	}
 	http.Redirect(w, r, "/user?done=email-removed", http.StatusSeeOther)

@@ -1,4 +1,8 @@
-package fapi
+// Package pages serves the hosted pages (Account Portal): server-rendered
+// HTML over the same flow engine and client cookie as the Frontend API, on a
+// mux of its own with a CSRF guard and an HTML error page. See
+// docs/design-pages.md.
+package pages
 
 import (
 	"bytes"
@@ -15,19 +19,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/flow"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpx"
+	"github.com/gatehouse/gatehouse/internal/instance"
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
+	"github.com/gatehouse/gatehouse/internal/session"
+	"github.com/gatehouse/gatehouse/internal/users"
 )
 
-// The hosted pages (Account Portal): server-rendered HTML over the same flow
-// engine and client cookie as the Frontend API. See docs/design-pages.md.
-
-//go:embed pages/*.html pages/pages.css
+//go:embed templates/*.html templates/pages.css
 var pageFS embed.FS
 
 var (
-	pageCSS   = mustRead("pages/pages.css")
+	pageCSS   = mustRead("templates/pages.css")
 	pageTmpls = parsePages("sign-in", "code", "new-password", "sign-up", "user", "message")
 )
 
@@ -40,10 +45,10 @@ func mustRead(name string) template.CSS {
 }
 
 func parsePages(names ...string) map[string]*template.Template {
-	base := template.Must(template.New("").ParseFS(pageFS, "pages/layout.html"))
+	base := template.Must(template.New("").ParseFS(pageFS, "templates/layout.html"))
 	out := map[string]*template.Template{}
 	for _, n := range names {
-		out[n] = template.Must(template.Must(base.Clone()).ParseFS(pageFS, "pages/"+n+".html"))
+		out[n] = template.Must(template.Must(base.Clone()).ParseFS(pageFS, "templates/"+n+".html"))
 	}
 	return out
 }
@@ -119,9 +124,58 @@ func (p *page) Query() string {
 	return "?redirect_url=" + url.QueryEscape(p.RedirectURL)
 }
 
-// PagesHandler serves the hosted pages. Mount it for /sign-in, /sign-up,
-// /user and /sign-out (and their sub-paths).
-func (a *API) PagesHandler() http.Handler {
+// Clients is what the pages use of the Frontend API's client handling
+// (fapi.API implements it): the same __client cookie, the same client per
+// request, the same body parsing.
+type Clients interface {
+	ClientMiddleware(next http.Handler) http.Handler
+	EnsureClient(r *http.Request) (*gatehouse.Client, error)
+	RequireClient(r *http.Request) (*gatehouse.Client, error)
+	ClientRotated(r *http.Request, token string)
+	WriteClientCookies(w http.ResponseWriter, r *http.Request, signedIn bool, uat int64)
+	ClearClient(w http.ResponseWriter, r *http.Request)
+	SignedIn(r *http.Request) bool
+	CurrentUser(r *http.Request) (*gatehouse.Session, *gatehouse.User, error)
+	ChangeOwnPassword(r *http.Request, s *gatehouse.Session, u *gatehouse.User, cur, next string, signOutOthers bool) (*gatehouse.User, error)
+	FormValue(r *http.Request, name string) string
+	FormBool(r *http.Request, name string) bool
+}
+
+// Options configures New.
+type Options struct {
+	Clients   Clients
+	Instance  *instance.Manager
+	Users     *users.Service
+	Sessions  *session.Service
+	Flow      *flow.Engine
+	Clock     gatehouse.Clock
+	PublicURL string            // scheme://host of this server
+	Limits    *ratelimit.Policy // nil: no rate limits
+}
+
+// Pages serves the hosted pages.
+type Pages struct {
+	c         Clients
+	inst      *instance.Manager
+	users     *users.Service
+	sessions  *session.Service
+	flow      *flow.Engine
+	clock     gatehouse.Clock
+	publicURL string
+	limits    *ratelimit.Policy
+}
+
+// New returns the hosted pages over o's services.
+func New(o Options) *Pages {
+	return &Pages{c: o.Clients, inst: o.Instance, users: o.Users, sessions: o.Sessions, flow: o.Flow, clock: o.Clock,
+		publicURL: o.PublicURL, limits: o.Limits}
+}
+
+func (a *Pages) secure() bool { return strings.HasPrefix(a.publicURL, "https://") }
+
+// Handler serves the hosted pages. Mount it for /sign-in, /sign-up, /user
+// and /sign-out (and their sub-paths).
+func (a *Pages) Handler() http.Handler {
 	mux := http.NewServeMux()
 	h := func(pattern string, fn func(w http.ResponseWriter, r *http.Request) error) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
@@ -152,11 +206,11 @@ func (a *API) PagesHandler() http.Handler {
 	h("POST /user/emails/primary", a.primaryEmailSubmit)
 	h("POST /user/emails/remove", a.removeEmailSubmit)
 	h("POST /sign-out", a.signOutSubmit)
-	return a.loadClient(a.pageGuard(mux), false)
+	return a.c.ClientMiddleware(a.pageGuard(mux))
 }
 
 // pageGuard enforces the CSRF defences on POST (checkCSRF).
-func (a *API) pageGuard(next http.Handler) http.Handler {
+func (a *Pages) pageGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			if err := a.checkCSRF(r); err != nil {
@@ -176,9 +230,9 @@ var errCSRF = gatehouse.Err(gatehouse.CodeCSRFInvalid)
 // token. A POST with neither header is refused: every current browser sends
 // at least one, and the double-submit pair alone can be forged by whoever
 // can plant a cookie (a sibling subdomain, an http:// response).
-func (a *API) checkCSRF(r *http.Request) error {
+func (a *Pages) checkCSRF(r *http.Request) error {
 	origin := r.Header.Get("Origin")
-	if origin != "" && origin != a.PublicURL {
+	if origin != "" && origin != a.publicURL {
 		return errCSRF
 	}
 	switch r.Header.Get("Sec-Fetch-Site") {
@@ -191,7 +245,7 @@ func (a *API) checkCSRF(r *http.Request) error {
 		return errCSRF
 	}
 	c, err := r.Cookie(cookieCSRF)
-	tok, _ := formString(r, "csrf_token")
+	tok := a.c.FormValue(r, "csrf_token")
 	if err != nil || len(c.Value) < 22 || subtle.ConstantTimeCompare([]byte(c.Value), []byte(tok)) != 1 {
 		return errCSRF
 	}
@@ -206,8 +260,8 @@ func randomToken(n int) string {
 
 // newPage fills the branding, the nonce and the CSRF token (issuing the
 // cookie when the browser has none).
-func (a *API) newPage(w http.ResponseWriter, r *http.Request, title string) *page {
-	s := a.Instance.Settings()
+func (a *Pages) newPage(w http.ResponseWriter, r *http.Request, title string) *page {
+	s := a.inst.Settings()
 	p := &page{Title: title, AppName: s.ApplicationName, LogoURL: s.LogoURL, Primary: s.PrimaryColor, CSS: pageCSS,
 		Nonce: randomToken(18), Values: map[string]string{}, Errors: map[string]string{}}
 	if p.AppName == "" {
@@ -224,8 +278,8 @@ func (a *API) newPage(w http.ResponseWriter, r *http.Request, title string) *pag
 		p.CSRF = randomToken(24)
 		http.SetCookie(w, &http.Cookie{Name: cookieCSRF, Value: p.CSRF, Path: "/", HttpOnly: true, Secure: a.secure(), SameSite: http.SameSiteStrictMode})
 	}
-	if raw := pageParam(r, "redirect_url"); raw != "" {
-		if _, ok := ValidRedirect(raw, a.PublicURL, s.AllowedOrigins); ok {
+	if raw := a.param(r, "redirect_url"); raw != "" {
+		if _, ok := httpx.ValidRedirect(raw, a.publicURL, s.AllowedOrigins); ok {
 			p.RedirectURL = raw
 		}
 	}
@@ -233,12 +287,12 @@ func (a *API) newPage(w http.ResponseWriter, r *http.Request, title string) *pag
 }
 
 // pageParam is a page parameter from the query string (links) or else the
-// form (POSTs); loadClient has already read the body into the form.
-func pageParam(r *http.Request, name string) string {
+// form (POSTs); ClientMiddleware has already read the body into the form.
+func (a *Pages) param(r *http.Request, name string) string {
 	if v := r.URL.Query().Get(name); v != "" {
 		return v
 	}
-	v, _ := formString(r, name)
+	v := a.c.FormValue(r, name)
 	return v
 }
 
@@ -266,14 +320,14 @@ func onColor(hex string) string {
 }
 
 // render writes a page with its CSP; status 200 unless the page carries errors.
-func (a *API) render(w http.ResponseWriter, status int, name string, p *page) {
+func (a *Pages) render(w http.ResponseWriter, status int, name string, p *page) {
 	var buf bytes.Buffer
 	if err := pageTmpls[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	formAction := "'self'"
-	for _, o := range a.Instance.Settings().AllowedOrigins {
+	for _, o := range a.inst.Settings().AllowedOrigins {
 		formAction += " " + o
 	}
 	h := w.Header()
@@ -287,7 +341,7 @@ func (a *API) render(w http.ResponseWriter, status int, name string, p *page) {
 
 // pageError renders an error: CSRF and unexpected errors as a message page,
 // flow errors are handled by the pages themselves.
-func (a *API) pageError(w http.ResponseWriter, r *http.Request, err error) {
+func (a *Pages) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	p := a.newPage(w, r, "Something went wrong")
 	status := http.StatusInternalServerError
 	if ge, ok := gatehouse.AsError(err); ok {
@@ -348,14 +402,14 @@ func showFlowError(p *page, err error, fields ...string) (int, bool) {
 
 // gone answers 404 with a message page for a step that no longer applies
 // (an expired or finished attempt), linking back to back.
-func (a *API) gone(w http.ResponseWriter, p *page, title, msg, back string) {
+func (a *Pages) gone(w http.ResponseWriter, p *page, title, msg, back string) {
 	p.Title, p.FormError, p.BackURL = title, msg, back
 	a.render(w, http.StatusNotFound, "message", p)
 }
 
 // renderFlowError shows a flow error on the page name (see showFlowError)
 // and returns nil; any other error is returned for pageError.
-func (a *API) renderFlowError(w http.ResponseWriter, p *page, name string, err error, fields ...string) error {
+func (a *Pages) renderFlowError(w http.ResponseWriter, p *page, name string, err error, fields ...string) error {
 	status, ok := showFlowError(p, err, fields...)
 	if !ok {
 		return err
@@ -371,8 +425,8 @@ func (a *API) renderFlowError(w http.ResponseWriter, p *page, name string, err e
 
 // readCode takes the code field of a code form; it renders the page and
 // reports false when the request stops here (no code, or rate-limited).
-func (a *API) readCode(w http.ResponseWriter, r *http.Request, p *page, rule ratelimit.Rule) (string, bool) {
-	code, _ := formString(r, "code")
+func (a *Pages) readCode(w http.ResponseWriter, r *http.Request, p *page, rule ratelimit.Rule) (string, bool) {
+	code := a.c.FormValue(r, "code")
 	code = strings.TrimSpace(code)
 	if code == "" {
 		p.Errors["code"], p.FormError = "Enter the code from the email.", "Please fix the highlighted field."
@@ -387,8 +441,8 @@ func (a *API) readCode(w http.ResponseWriter, r *http.Request, p *page, rule rat
 
 // finish sends a signed-in browser on: to redirect_url when allowed, else
 // to the profile page.
-func (a *API) finish(w http.ResponseWriter, r *http.Request, p *page) {
-	a.writeCookies(w, r, true, a.Clock.Now().UnixMilli())
+func (a *Pages) finish(w http.ResponseWriter, r *http.Request, p *page) {
+	a.c.WriteClientCookies(w, r, true, a.clock.Now().UnixMilli())
 	target := "/user"
 	if p.RedirectURL != "" {
 		target = p.RedirectURL

@@ -1,4 +1,4 @@
-package fapi
+package pages
 
 import (
 	"net/http"
@@ -11,19 +11,13 @@ import (
 
 // limited renders a 429/503 from the shared rate limits onto p; it reports
 // whether the request was refused.
-func (a *API) limited(w http.ResponseWriter, r *http.Request, p *page, name string, rules ...ratelimit.Rule) bool {
-	ge := a.Limits.Check(r, rules...)
+func (a *Pages) limited(w http.ResponseWriter, r *http.Request, p *page, name string, rules ...ratelimit.Rule) bool {
+	ge := a.limits.Check(r, rules...)
 	if ge == nil {
 		return false
 	}
 	_ = a.renderFlowError(w, p, name, ge) // a *gatehouse.Error always renders
 	return true
-}
-
-// signedIn reports whether the browser's client has an active session.
-func (a *API) signedIn(r *http.Request) bool {
-	_, _, err := a.currentSession(r)
-	return err == nil
 }
 
 func withRedirect(path string, p *page, kv ...string) string {
@@ -40,9 +34,9 @@ func withRedirect(path string, p *page, kv ...string) string {
 	return path + "?" + q.Encode()
 }
 
-func (a *API) signInPage(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) signInPage(w http.ResponseWriter, r *http.Request) error {
 	p := a.newPage(w, r, "Sign in")
-	if a.signedIn(r) {
+	if a.c.SignedIn(r) {
 		a.finish(w, r, p)
 		return nil
 	}
@@ -51,13 +45,13 @@ func (a *API) signInPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *API) signInSubmit(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) signInSubmit(w http.ResponseWriter, r *http.Request) error {
 	p := a.newPage(w, r, "Sign in")
 	p.Subtitle = "to continue to " + p.AppName
-	ident, _ := formString(r, "identifier")
+	ident := a.c.FormValue(r, "identifier")
 	ident = strings.TrimSpace(ident)
-	pw, _ := formString(r, "password")
-	action, _ := formString(r, "action")
+	pw := a.c.FormValue(r, "password")
+	action := a.c.FormValue(r, "action")
 	p.Values["identifier"] = ident
 	rules := []ratelimit.Rule{ratelimit.SignInCreate}
 	if action != "code" && action != "reset" {
@@ -76,7 +70,7 @@ func (a *API) signInSubmit(w http.ResponseWriter, r *http.Request) error {
 	if a.limited(w, r, p, "sign-in", rules...) {
 		return nil
 	}
-	c, err := a.ensureClient(r)
+	c, err := a.c.EnsureClient(r)
 	if err != nil {
 		return err
 	}
@@ -87,28 +81,28 @@ func (a *API) signInSubmit(w http.ResponseWriter, r *http.Request) error {
 	case "reset":
 		params = flow.SignInParams{Identifier: ident, Strategy: flow.StrategyResetEmailCode}
 	}
-	res, err := a.Flow.CreateSignIn(r.Context(), c, params)
+	res, err := a.flow.CreateSignIn(r.Context(), c, params)
 	if err != nil {
 		return a.renderFlowError(w, p, "sign-in", err, "identifier", "password")
 	}
-	rotated(r, res.ClientToken)
+	a.c.ClientRotated(r, res.ClientToken)
 	if res.SignIn.Status == flow.Complete {
 		a.finish(w, r, p)
 		return nil
 	}
-	a.writeCookies(w, r, false, 0)
+	a.c.WriteClientCookies(w, r, false, 0)
 	http.Redirect(w, r, withRedirect("/sign-in/code", p, "sia", res.SignIn.ID), http.StatusSeeOther)
 	return nil
 }
 
 // codeState loads the sign-in a code page is about.
-func (a *API) codeState(w http.ResponseWriter, r *http.Request) (*page, *flow.SignIn, bool) {
-	id := pageParam(r, "sia")
+func (a *Pages) codeState(w http.ResponseWriter, r *http.Request) (*page, *flow.SignIn, bool) {
+	id := a.param(r, "sia")
 	p := a.newPage(w, r, "Check your email")
-	c, err := requireClient(r)
+	c, err := a.c.RequireClient(r)
 	var si *flow.SignIn
 	if err == nil {
-		si, err = a.Flow.GetSignIn(r.Context(), c, id)
+		si, err = a.flow.GetSignIn(r.Context(), c, id)
 	}
 	if err != nil || si.FirstFactor == nil || si.Status != flow.NeedsFirstFactor {
 		a.gone(w, p, "This link has expired", "This sign-in is no longer waiting for a code. Please start again.", withRedirect("/sign-in", p))
@@ -122,14 +116,14 @@ func (a *API) codeState(w http.ResponseWriter, r *http.Request) (*page, *flow.Si
 	return p, si, true
 }
 
-func (a *API) codePage(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) codePage(w http.ResponseWriter, r *http.Request) error {
 	if p, _, ok := a.codeState(w, r); ok {
 		a.render(w, http.StatusOK, "code", p)
 	}
 	return nil
 }
 
-func (a *API) codeSubmit(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) codeSubmit(w http.ResponseWriter, r *http.Request) error {
 	p, si, ok := a.codeState(w, r)
 	if !ok {
 		return nil
@@ -138,12 +132,12 @@ func (a *API) codeSubmit(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return nil
 	}
-	c, _ := requireClient(r)
-	res, err := a.Flow.AttemptFirstFactor(r.Context(), c, si.ID, flow.FactorParams{Strategy: si.FirstFactor.Strategy, Code: code})
+	c, _ := a.c.RequireClient(r)
+	res, err := a.flow.AttemptFirstFactor(r.Context(), c, si.ID, flow.FactorParams{Strategy: si.FirstFactor.Strategy, Code: code})
 	if err != nil {
 		return a.renderFlowError(w, p, "code", err, "code")
 	}
-	rotated(r, res.ClientToken)
+	a.c.ClientRotated(r, res.ClientToken)
 	switch res.SignIn.Status {
 	case flow.Complete:
 		a.finish(w, r, p)
@@ -156,13 +150,13 @@ func (a *API) codeSubmit(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *API) newPasswordState(w http.ResponseWriter, r *http.Request) (*page, string, bool) {
-	id := pageParam(r, "sia")
+func (a *Pages) newPasswordState(w http.ResponseWriter, r *http.Request) (*page, string, bool) {
+	id := a.param(r, "sia")
 	p := a.newPage(w, r, "Choose a new password")
-	c, err := requireClient(r)
+	c, err := a.c.RequireClient(r)
 	var si *flow.SignIn
 	if err == nil {
-		si, err = a.Flow.GetSignIn(r.Context(), c, id)
+		si, err = a.flow.GetSignIn(r.Context(), c, id)
 	}
 	if err != nil || si.Status != flow.NeedsNewPassword {
 		a.gone(w, p, "This link has expired", "This password reset is no longer active. Please start again.", withRedirect("/sign-in", p))
@@ -172,35 +166,35 @@ func (a *API) newPasswordState(w http.ResponseWriter, r *http.Request) (*page, s
 	return p, si.ID, true
 }
 
-func (a *API) newPasswordPage(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) newPasswordPage(w http.ResponseWriter, r *http.Request) error {
 	if p, _, ok := a.newPasswordState(w, r); ok {
 		a.render(w, http.StatusOK, "new-password", p)
 	}
 	return nil
 }
 
-func (a *API) newPasswordSubmit(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) newPasswordSubmit(w http.ResponseWriter, r *http.Request) error {
 	p, id, ok := a.newPasswordState(w, r)
 	if !ok {
 		return nil
 	}
-	pw, _ := formString(r, "password")
+	pw := a.c.FormValue(r, "password")
 	if a.limited(w, r, p, "new-password", ratelimit.SignInAttempt) {
 		return nil
 	}
-	c, _ := requireClient(r)
-	res, err := a.Flow.ResetPassword(r.Context(), c, id, pw, formBool(r, "sign_out_of_other_sessions"))
+	c, _ := a.c.RequireClient(r)
+	res, err := a.flow.ResetPassword(r.Context(), c, id, pw, a.c.FormBool(r, "sign_out_of_other_sessions"))
 	if err != nil {
 		return a.renderFlowError(w, p, "new-password", err, "password")
 	}
-	rotated(r, res.ClientToken)
+	a.c.ClientRotated(r, res.ClientToken)
 	a.finish(w, r, p)
 	return nil
 }
 
-func (a *API) signUpPage(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) signUpPage(w http.ResponseWriter, r *http.Request) error {
 	p := a.newPage(w, r, "Create your account")
-	if a.signedIn(r) {
+	if a.c.SignedIn(r) {
 		a.finish(w, r, p)
 		return nil
 	}
@@ -209,8 +203,8 @@ func (a *API) signUpPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func optional(r *http.Request, name string, p *page) *string {
-	v, _ := formString(r, name)
+func (a *Pages) optional(r *http.Request, name string, p *page) *string {
+	v := a.c.FormValue(r, name)
 	v = strings.TrimSpace(v)
 	p.Values[name] = v
 	if v == "" {
@@ -219,12 +213,12 @@ func optional(r *http.Request, name string, p *page) *string {
 	return &v
 }
 
-func (a *API) signUpSubmit(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) signUpSubmit(w http.ResponseWriter, r *http.Request) error {
 	p := a.newPage(w, r, "Create your account")
 	p.Subtitle = "to continue to " + p.AppName
-	params := flow.SignUpParams{FirstName: optional(r, "first_name", p), LastName: optional(r, "last_name", p),
-		EmailAddress: optional(r, "email_address", p)}
-	if pw, _ := formString(r, "password"); pw != "" {
+	params := flow.SignUpParams{FirstName: a.optional(r, "first_name", p), LastName: a.optional(r, "last_name", p),
+		EmailAddress: a.optional(r, "email_address", p)}
+	if pw := a.c.FormValue(r, "password"); pw != "" {
 		params.Password = &pw
 	}
 	if params.EmailAddress == nil {
@@ -241,29 +235,29 @@ func (a *API) signUpSubmit(w http.ResponseWriter, r *http.Request) error {
 	if a.limited(w, r, p, "sign-up", ratelimit.SignUpCreate) {
 		return nil
 	}
-	c, err := a.ensureClient(r)
+	c, err := a.c.EnsureClient(r)
 	if err != nil {
 		return err
 	}
-	res, err := a.Flow.CreateSignUp(r.Context(), c, params)
+	res, err := a.flow.CreateSignUp(r.Context(), c, params)
 	if err == nil {
-		res, err = a.Flow.PrepareVerification(r.Context(), c, res.SignUp.ID, "email_code")
+		res, err = a.flow.PrepareVerification(r.Context(), c, res.SignUp.ID, "email_code")
 	}
 	if err != nil {
 		return a.renderFlowError(w, p, "sign-up", err, "email_address", "password", "first_name", "last_name")
 	}
-	a.writeCookies(w, r, false, 0)
+	a.c.WriteClientCookies(w, r, false, 0)
 	http.Redirect(w, r, withRedirect("/sign-up/verify", p, "sua", res.SignUp.ID), http.StatusSeeOther)
 	return nil
 }
 
-func (a *API) verifyState(w http.ResponseWriter, r *http.Request) (*page, *flow.SignUp, bool) {
-	id := pageParam(r, "sua")
+func (a *Pages) verifyState(w http.ResponseWriter, r *http.Request) (*page, *flow.SignUp, bool) {
+	id := a.param(r, "sua")
 	p := a.newPage(w, r, "Verify your email")
-	c, err := requireClient(r)
+	c, err := a.c.RequireClient(r)
 	var su *flow.SignUp
 	if err == nil {
-		su, err = a.Flow.GetSignUp(r.Context(), c, id)
+		su, err = a.flow.GetSignUp(r.Context(), c, id)
 	}
 	if err != nil || su.Status == flow.Complete {
 		a.gone(w, p, "This link has expired", "This sign-up is no longer waiting for a code. Please start again.", withRedirect("/sign-up", p))
@@ -274,14 +268,14 @@ func (a *API) verifyState(w http.ResponseWriter, r *http.Request) (*page, *flow.
 	return p, su, true
 }
 
-func (a *API) verifyPage(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) verifyPage(w http.ResponseWriter, r *http.Request) error {
 	if p, _, ok := a.verifyState(w, r); ok {
 		a.render(w, http.StatusOK, "code", p)
 	}
 	return nil
 }
 
-func (a *API) verifySubmit(w http.ResponseWriter, r *http.Request) error {
+func (a *Pages) verifySubmit(w http.ResponseWriter, r *http.Request) error {
 	p, su, ok := a.verifyState(w, r)
 	if !ok {
 		return nil
@@ -290,12 +284,12 @@ func (a *API) verifySubmit(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return nil
 	}
-	c, _ := requireClient(r)
-	res, err := a.Flow.AttemptVerification(r.Context(), c, su.ID, "email_code", code)
+	c, _ := a.c.RequireClient(r)
+	res, err := a.flow.AttemptVerification(r.Context(), c, su.ID, "email_code", code)
 	if err != nil {
 		return a.renderFlowError(w, p, "code", err, "code")
 	}
-	rotated(r, res.ClientToken)
+	a.c.ClientRotated(r, res.ClientToken)
 	if res.SignUp.Status != flow.Complete {
 		p.FormError = "Your account needs details these pages do not collect yet."
 		a.render(w, http.StatusConflict, "code", p)
