@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/httpx"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -54,7 +53,7 @@ type Event struct {
 }
 
 func (l *Log) row(ctx context.Context, ev Event) *store.AuditEvent {
-	info := httpx.Client(ctx) // computed once per request by httpx.Observe
+	info, _ := gatehouse.CallerFrom(ctx) // computed once per request by the HTTP layer
 	row := &store.AuditEvent{ID: gatehouse.NewID("aud_"), Type: ev.Type, IP: info.IP, UserAgent: info.UserAgent,
 		Data: ev.Data, CreatedAt: l.Clock.Now().UnixMilli()}
 	if ev.UserID != "" {
@@ -71,7 +70,8 @@ func (l *Log) emitLog(ctx context.Context, row *store.AuditEvent) {
 		return
 	}
 	attrs := []slog.Attr{slog.String("type", row.Type), slog.String("id", row.ID), slog.String("ip", row.IP)}
-	if rid := httpx.Client(ctx).RequestID; rid != "" {
+	if info, _ := gatehouse.CallerFrom(ctx); info.RequestID != "" {
+		rid := info.RequestID
 		attrs = append(attrs, slog.String("request_id", rid))
 	}
 	if row.UserID != nil {

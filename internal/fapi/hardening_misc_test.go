@@ -16,7 +16,7 @@ var engines = []apitest.Engine{apitest.SQLite, apitest.Postgres}
 
 // Behind a trusted proxy, the audit log and the webhook payload name the
 // same caller: the forwarded client address (not the proxy's) and the
-// request's user agent. Both read the one ClientInfo httpx.Observe computes.
+// request's user agent. Both read the one gatehouse.Caller httpx.Observe computes.
 func TestCallerInfoBehindTrustedProxy(t *testing.T) {
 	for _, e := range engines {
 		t.Run(string(e), func(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
 )
 
 // ClientIP returns the address of the client that sent r: the TCP peer,
@@ -59,28 +61,12 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	return false
 }
 
-// RateKey is the rate-limit key for a client address: the address itself
-// for IPv4, its /64 for IPv6 (one subscriber usually holds a whole /64).
-func RateKey(a netip.Addr) string {
-	if !a.IsValid() {
-		return "unknown"
-	}
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
-}
-
 // RateKeyFrom returns the rate-limit key of the client of the request in
-// ctx (the ClientInfo Observe computed), for the limits and the fair
+// ctx (the Caller Observe computed), for the limits and the fair
 // password-hash queue applied below the HTTP layer; false outside a request.
 func RateKeyFrom(ctx context.Context) (string, bool) {
-	ci, ok := ctx.Value(keyClient).(ClientInfo)
-	if !ok || !ci.Addr.IsValid() {
-		return "", false
-	}
-	return RateKey(ci.Addr), true
+	ci, _ := gatehouse.CallerFrom(ctx)
+	return ci.RateKey()
 }
 
 // RateKeyOf is RateKeyFrom without the flag ("" outside a request).

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
 )
 
 var proxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
@@ -36,7 +38,7 @@ func TestClientIP(t *testing.T) {
 			t.Errorf("peer %s xff %q: got %s, want %s", c.peer, c.xff, got, c.want)
 		}
 	}
-	if k := RateKey(netip.MustParseAddr("2001:db8:1:2:3:4:5:6")); k != "2001:db8:1:2::/64" {
+	if k := gatehouse.RateKey(netip.MustParseAddr("2001:db8:1:2:3:4:5:6")); k != "2001:db8:1:2::/64" {
 		t.Errorf("IPv6 rate key %s", k)
 	}
 }
@@ -74,10 +76,10 @@ func FuzzClientIP(f *testing.F) {
 // Observe computes the caller once; ClientAddr (rate limits) reads that
 // value, and the user agent kept is bounded, valid UTF-8 without NUL.
 func TestClientInfoOnce(t *testing.T) {
-	var got ClientInfo
+	var got gatehouse.Caller
 	var addr netip.Addr
 	h := Observe(slog.New(slog.DiscardHandler), "test", proxies)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = Client(r.Context())
+		got, _ = gatehouse.CallerFrom(r.Context())
 		addr = ClientAddr(r, nil) // the request's value, whatever list the caller holds
 	}))
 	r := httptest.NewRequest("GET", "/", nil)

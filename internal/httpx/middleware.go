@@ -11,6 +11,8 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/gatehouse"
 )
 
 type ctxKey int
@@ -18,7 +20,6 @@ type ctxKey int
 const (
 	keyRequestID ctxKey = iota
 	keyLogger
-	keyClient
 )
 
 // RequestID returns the id of the request in ctx ("" outside a request).
@@ -67,7 +68,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Observe gives every request an id (X-Request-Id, also used as
-// clerk_trace_id), its ClientInfo (the client address under the trusted
+// clerk_trace_id), its gatehouse.Caller (the client address under the trusted
 // proxies' X-Forwarded-For, see ClientIP), a request-scoped logger, an
 // access-log line and panic recovery that answers 500 "Internal error"
 // instead of dropping the connection. Query strings are not logged (they
@@ -80,8 +81,8 @@ func Observe(base *slog.Logger, face string, trusted []netip.Prefix) func(http.H
 			l := base.With(slog.String("request_id", id))
 			host, _, _ := net.SplitHostPort(r.RemoteAddr)
 			ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, l)
-			ci := NewClientInfo(r, trusted, id)
-			ctx = context.WithValue(ctx, keyClient, ci)
+			ci := NewCaller(r, trusted, id)
+			ctx = gatehouse.WithCaller(ctx, ci)
 			r = r.WithContext(ctx)
 			w.Header().Set("X-Request-Id", id)
 			sw := &statusWriter{ResponseWriter: w}

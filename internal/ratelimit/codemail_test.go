@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/httpx"
 )
 
 func tooMany(t *testing.T, err error, what string) {
@@ -25,8 +24,8 @@ func tooMany(t *testing.T, err error, what string) {
 func TestCodeMailLimits(t *testing.T) {
 	c := &fakeClock{t: time.Unix(1_800_000_000, 0)}
 	p := &Policy{Limiter: &Memory{Now: c.now}}
-	ipA := httpx.WithClient(context.Background(), httpx.ClientInfo{Addr: netip.MustParseAddr("192.0.2.1")})
-	ipB := httpx.WithClient(context.Background(), httpx.ClientInfo{Addr: netip.MustParseAddr("192.0.2.2")})
+	ipA := gatehouse.WithCaller(context.Background(), gatehouse.Caller{Addr: netip.MustParseAddr("192.0.2.1")})
+	ipB := gatehouse.WithCaller(context.Background(), gatehouse.Caller{Addr: netip.MustParseAddr("192.0.2.2")})
 
 	for i := range 3 {
 		if err := p.CodeMail([]context.Context{ipA, ipB, context.Background()}[i], "victim@example.com"); err != nil {
@@ -34,7 +33,7 @@ func TestCodeMailLimits(t *testing.T) {
 		}
 	}
 	tooMany(t, p.CodeMail(ipA, "victim@example.com"), "4th mail to one address in a minute")
-	tooMany(t, p.CodeMail(httpx.WithClient(context.Background(), httpx.ClientInfo{Addr: netip.MustParseAddr("198.51.100.7")}), "victim@example.com"), "4th mail from a fresh client")
+	tooMany(t, p.CodeMail(gatehouse.WithCaller(context.Background(), gatehouse.Caller{Addr: netip.MustParseAddr("198.51.100.7")}), "victim@example.com"), "4th mail from a fresh client")
 	// Ten an hour: three more every two minutes (the minute limit never
 	// trips), the 11th and later refused.
 	sent := 3
@@ -54,7 +53,7 @@ func TestCodeMailLimits(t *testing.T) {
 	}
 
 	// Per client: 20 distinct recipients, then refused; another client is not.
-	ipC := httpx.WithClient(context.Background(), httpx.ClientInfo{Addr: netip.MustParseAddr("203.0.113.5")})
+	ipC := gatehouse.WithCaller(context.Background(), gatehouse.Caller{Addr: netip.MustParseAddr("203.0.113.5")})
 	for i := range 20 {
 		if err := p.CodeMail(ipC, fmt.Sprintf("user%d@example.com", i)); err != nil {
 			t.Fatalf("client mail %d: %v", i+1, err)

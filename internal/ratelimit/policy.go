@@ -112,7 +112,7 @@ func (p *Policy) Frontend(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rule, ok := FrontendRule(r.Method, r.URL.Path); ok && !p.Allow(w, r, rule, httpx.RateKey(httpx.ClientAddr(r, p.Trusted))) {
+		if rule, ok := FrontendRule(r.Method, r.URL.Path); ok && !p.Allow(w, r, rule, gatehouse.RateKey(httpx.ClientAddr(r, p.Trusted))) {
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -144,7 +144,7 @@ func (p *Policy) Check(r *http.Request, rules ...Rule) *gatehouse.Error {
 	if p == nil || p.Limiter == nil {
 		return nil
 	}
-	return p.CheckKey(r.Context(), httpx.RateKey(httpx.ClientAddr(r, p.Trusted)), rules...)
+	return p.CheckKey(r.Context(), gatehouse.RateKey(httpx.ClientAddr(r, p.Trusted)), rules...)
 }
 
 // CheckKey applies rules to an explicit key (a secret key's digest, say):
@@ -163,8 +163,15 @@ func (p *Policy) CheckKey(ctx context.Context, key string, rules ...Rule) *gateh
 	return nil
 }
 
+// callerKey is the rate-limit key of the request's caller; false outside a
+// request.
+func callerKey(ctx context.Context) (string, bool) {
+	c, _ := gatehouse.CallerFrom(ctx)
+	return c.RateKey()
+}
+
 // CodeMail decides whether a code e-mail to address may be sent: first per
-// client IP (the request's key, see httpx.RateKeyFrom; skipped outside a
+// client IP (the request's key, see gatehouse.Caller; skipped outside a
 // request), then per recipient, so a client already refused does not use up
 // the recipient's allowance. address should be normalised by the caller; it
 // reaches the counter store only as a digest. It returns nil or the error to
@@ -173,7 +180,7 @@ func (p *Policy) CodeMail(ctx context.Context, address string) error {
 	if p == nil || p.Limiter == nil {
 		return nil
 	}
-	if ip, ok := httpx.RateKeyFrom(ctx); ok {
+	if ip, ok := callerKey(ctx); ok {
 		if ge := p.CheckKey(ctx, ip, CodeMailClient); ge != nil {
 			return ge
 		}

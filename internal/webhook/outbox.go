@@ -11,7 +11,6 @@ import (
 	"fmt"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/httpx"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/wire"
 )
@@ -105,7 +104,7 @@ func (o *Outbox) Emit(ctx context.Context, q *store.Q, event gatehouse.Event, da
 	if err != nil {
 		return err
 	}
-	ci := httpx.Client(ctx)
+	ci, _ := gatehouse.CallerFrom(ctx)
 	body, err := json.Marshal(Envelope{Data: payload, Object: "event", Type: string(event), Timestamp: now, InstanceID: o.InstanceID(),
 		EventAttributes: eventAttributes{HTTPRequest: httpRequest{ClientIP: ci.IP, UserAgent: ci.UserAgent}}})
 	if err != nil {
