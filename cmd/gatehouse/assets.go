@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/gatehouse/gatehouse/internal/assets"
-	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 const assetsUsage = `Usage: gatehouse assets <command> [flags]
@@ -27,10 +27,9 @@ func cmdAssets(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return nil
 	}
-	var cfg server.Config
+	var cfg config.Config
 	fs := newFlagSet("assets "+args[0], stderr)
-	cfg.RegisterStorageFlags(fs)
-	cfg.RegisterAssetFlags(fs)
+	cfg.Register(fs, config.Storage, config.Assets)
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}

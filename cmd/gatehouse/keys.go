@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/server"
 )
@@ -22,13 +23,14 @@ const keysUsage = `Usage: gatehouse keys <command> [flags]
   gen-encryption-key   print a fresh value for GATEHOUSE_ENCRYPTION_KEY
 `
 
-// openApp opens the App with the full configuration flags parsed from args.
+// openApp opens the App with the admin commands' flags (see adminFlags)
+// parsed from args.
 func openApp(ctx context.Context, name string, args []string, stderr io.Writer, extra func(fs interface {
 	StringVar(*string, string, string, string)
 })) (*server.App, []string, error) {
-	var cfg server.Config
+	var cfg config.Config
 	fs := newFlagSet(name, stderr)
-	cfg.RegisterFlags(fs)
+	cfg.Register(fs, adminFlags()...)
 	if extra != nil {
 		extra(fs)
 	}

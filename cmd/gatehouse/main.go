@@ -17,6 +17,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 const usage = `Gatehouse: a self-hosted, Clerk-compatible authentication server.
@@ -89,6 +91,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 var version = "dev"
+
+// adminFlags are the flag groups of the admin commands (keys, users,
+// webhooks): where the database is, and the instance it holds (the public URL
+// is in the publishable key, the mode in the key prefixes), plus extra. Their
+// other settings still come from GATEHOUSE_* variables.
+func adminFlags(extra ...config.Group) []config.Group {
+	return append([]config.Group{config.Storage, config.Instance, config.Logging}, extra...)
+}
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting.
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {

@@ -7,14 +7,15 @@ import (
 	"net"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var cfg server.Config
+	var cfg config.Config
 	fs := newFlagSet("serve", stderr)
-	cfg.RegisterFlags(fs)
+	cfg.Register(fs, config.All()...)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -53,9 +54,9 @@ Create more with: gatehouse keys create-secret
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var cfg server.Config
+	var cfg config.Config
 	fs := newFlagSet("migrate", stderr)
-	cfg.RegisterStorageFlags(fs)
+	cfg.Register(fs, config.Storage)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

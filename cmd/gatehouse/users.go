@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -37,9 +38,9 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	}
 	sub, rest := args[0], args[1:]
-	var cfg server.Config
+	var cfg config.Config
 	fs := newFlagSet("users "+sub, stderr)
-	cfg.RegisterFlags(fs)
+	cfg.Register(fs, adminFlags(config.Passwords)...) // --hibp: new passwords
 	var (
 		email, first, last, username, meta, query string
 		pwStdin, asJSON                           bool

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/internal/webhook"
 )
@@ -44,9 +45,9 @@ func cmdWebhooks(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return nil
 	}
 	sub, rest := args[0], args[1:]
-	var cfg server.Config
+	var cfg config.Config
 	fs := newFlagSet("webhooks "+sub, stderr)
-	cfg.RegisterFlags(fs)
+	cfg.Register(fs, adminFlags(config.Webhooks)...) // --webhook-allow-private: endpoint URLs
 	var (
 		url, desc, endpoint, message, since string
 		events                              multiFlag

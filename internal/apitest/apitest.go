@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/internal/store/storetest"
@@ -54,9 +55,9 @@ func Start(t testing.TB, e Engine) *Server {
 }
 
 // StartConfig is Start with a hook to adjust the configuration first.
-func StartConfig(t testing.TB, e Engine, mut func(*server.Config)) *Server {
+func StartConfig(t testing.TB, e Engine, mut func(*config.Config)) *Server {
 	t.Helper()
-	cfg := server.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Mode: server.ModeDevelopment,
+	cfg := config.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Mode: config.ModeDevelopment,
 		LogLevel: "error", LogFormat: "text", WebhookAllowPrivate: true, RateLimits: "off"}
 	if e == Postgres {
 		cfg.DatabaseURL = storetest.PostgresURL(t)

@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/keys"
-	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -25,7 +25,7 @@ func bapiStatus(s *apitest.Server, key string) (int, string) {
 // deletes its dev browsers.
 func TestSecretKeyPrefixesByMode(t *testing.T) {
 	dir := t.TempDir()
-	dev := apitest.StartConfig(t, apitest.SQLite, func(c *server.Config) { c.DataDir = dir })
+	dev := apitest.StartConfig(t, apitest.SQLite, func(c *config.Config) { c.DataDir = dir })
 	if !strings.HasPrefix(dev.SecretKey, "sk_test_") {
 		t.Fatalf("development bootstrap key: %s", dev.SecretKey)
 	}
@@ -60,7 +60,7 @@ func TestSecretKeyPrefixesByMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prod := apitest.StartProduction(t, apitest.SQLite, func(c *server.Config) {
+	prod := apitest.StartProduction(t, apitest.SQLite, func(c *config.Config) {
 		c.DataDir, c.EncryptionKey = dir, strings.TrimSpace(string(enc))
 	})
 	if pk := prod.App.Instance.PublishableKey(); !strings.HasPrefix(pk, "pk_live_") {

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
-	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 // The public listener serves the pinned Clerk bundles at /npm/ (what
@@ -26,7 +26,7 @@ func TestBundleRouteIsMounted(t *testing.T) {
 	if host, _, _ := net.SplitHostPort(strings.TrimPrefix(reg.URL, "http://")); host != "127.0.0.1" {
 		t.Fatalf("registry stand-in must be on loopback, got %s", reg.URL)
 	}
-	s := apitest.StartConfig(t, apitest.SQLite, func(c *server.Config) { c.NPMRegistry = reg.URL })
+	s := apitest.StartConfig(t, apitest.SQLite, func(c *config.Config) { c.NPMRegistry = reg.URL })
 	for range 3 {
 		r := s.Do("GET", "/npm/@clerk/clerk-js@6/dist/clerk.browser.js", nil, nil)
 		if r.Status != http.StatusServiceUnavailable || r.ErrorCode() != "service_unavailable" || !strings.Contains(string(r.Body), "assets pull") {

@@ -6,14 +6,14 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
-	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 // Cookies: the client token is HttpOnly and SameSite=Lax, Secure on https;
 // every answer carries the security headers.
 func TestCookieFlagsAndSecurityHeaders(t *testing.T) {
 	for _, https := range []bool{false, true} {
-		s := apitest.StartConfig(t, apitest.SQLite, func(c *server.Config) {
+		s := apitest.StartConfig(t, apitest.SQLite, func(c *config.Config) {
 			if https {
 				c.PublicURL = "https://auth.example.test"
 			}

@@ -7,15 +7,15 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/server"
 )
 
 // What Clerk's prebuilt components (@clerk/ui, loaded by clerk-js 6) send
 // and expect, beyond what clerk-js's headless API exercises.
 
 // eachConfig is apitest.Each with a configuration hook.
-func eachConfig(t *testing.T, mut func(*server.Config), body func(t *testing.T, s *apitest.Server)) {
+func eachConfig(t *testing.T, mut func(*config.Config), body func(t *testing.T, s *apitest.Server)) {
 	t.Helper()
 	for _, e := range []apitest.Engine{apitest.SQLite, apitest.Postgres} {
 		t.Run(string(e), func(t *testing.T) { body(t, apitest.StartConfig(t, e, mut)) })
@@ -149,7 +149,7 @@ func emailVerification(su map[string]any) map[string]any {
 // return a token minted in an earlier second than the client's update.
 func TestTouchNeverHandsOutTokenOlderThanClientUAT(t *testing.T) {
 	clock := gatehouse.NewFakeClock(time.Unix(1_900_000_000, 100_000_000))
-	eachConfig(t, func(c *server.Config) { c.Clock = clock }, func(t *testing.T, s *apitest.Server) {
+	eachConfig(t, func(c *config.Config) { c.Clock = clock }, func(t *testing.T, s *apitest.Server) {
 		b := s.NewBrowser()
 		sid := signUp(t, s, b, "touch-race+clerk_test@example.com")
 		cached := envelopeToken(t, b) // minted now and cached for EnvelopeReuse

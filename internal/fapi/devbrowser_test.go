@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/keys"
-	"github.com/gatehouse/gatehouse/internal/server"
 )
 
 const devApp = "http://localhost:3000"
@@ -85,7 +85,7 @@ func TestDevBrowserCreate(t *testing.T) {
 }
 
 func TestDevBrowserRateLimited(t *testing.T) {
-	s := apitest.StartConfig(t, apitest.SQLite, func(c *server.Config) { c.RateLimits = "on" })
+	s := apitest.StartConfig(t, apitest.SQLite, func(c *config.Config) { c.RateLimits = "on" })
 	b := devBrowserServer(t, s)
 	for i := range 20 {
 		if r := b.Call("POST", "/v1/dev_browser", nil); r.Status != 200 {
@@ -192,7 +192,7 @@ func TestDevBrowserAuthenticatesClient(t *testing.T) {
 // Idle (7 days) and absolute (30 days) expiry, on a fake clock.
 func TestDevBrowserExpiry(t *testing.T) {
 	clock := gatehouse.NewFakeClock(time.Now())
-	s := apitest.StartConfig(t, apitest.SQLite, func(c *server.Config) { c.Clock = clock })
+	s := apitest.StartConfig(t, apitest.SQLite, func(c *config.Config) { c.Clock = clock })
 	b := devBrowserServer(t, s)
 	idle, kept := newDevBrowser(t, b), newDevBrowser(t, b)
 	for range 4 { // kept is used every 6 days

@@ -9,10 +9,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/fapi"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/keys"
-	"github.com/gatehouse/gatehouse/internal/server"
 )
 
 // signUp makes a user through the FAPI with a +clerk_test address (code
@@ -245,7 +245,7 @@ func TestHandshakeNonceLifetime(t *testing.T) {
 	for _, e := range []apitest.Engine{apitest.SQLite, apitest.Postgres} {
 		t.Run(string(e), func(t *testing.T) {
 			clock := gatehouse.NewFakeClock(time.Now())
-			s := apitest.StartConfig(t, e, func(c *server.Config) { c.Clock = clock })
+			s := apitest.StartConfig(t, e, func(c *config.Config) { c.Clock = clock })
 			const app = "http://app.example.test:3000"
 			s.BAPI("PATCH", "/instance", map[string]any{"allowed_origins": []string{app}})
 			r := s.NewBrowser().Call("GET", "/v1/client/handshake?redirect_url="+url.QueryEscape(app+"/"), nil)

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -258,7 +258,7 @@ func TestPhantomIdentificationIDs(t *testing.T) {
 	dir := t.TempDir()
 	var first map[string]string
 	for round := range 2 { // the second round restarts the server on the same data directory
-		s := apitest.StartConfig(t, apitest.SQLite, func(c *server.Config) { c.DataDir = dir })
+		s := apitest.StartConfig(t, apitest.SQLite, func(c *config.Config) { c.DataDir = dir })
 		if round == 0 {
 			s.BAPI("POST", "/users", map[string]any{"email_address": []string{"real@example.com"}, "password": "right password 1"})
 		}

@@ -9,13 +9,13 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
-	"github.com/gatehouse/gatehouse/internal/server"
 )
 
 // behindProxy turns the limits on and trusts the loopback proxy, so each
 // test client is told apart by the X-Forwarded-For it sends.
-func behindProxy(c *server.Config) {
+func behindProxy(c *config.Config) {
 	c.RateLimits = "on"
 	c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 }
@@ -358,10 +358,10 @@ func TestCodeMailsLimitedPerAddress(t *testing.T) {
 // With Redis, the per-address mail count is shared by every node.
 func TestCodeMailLimitAcrossTwoNodes(t *testing.T) {
 	ru := redisURL(t)
-	a := apitest.StartConfig(t, apitest.SQLite, func(c *server.Config) { behindProxy(c); c.RedisURL = ru })
+	a := apitest.StartConfig(t, apitest.SQLite, func(c *config.Config) { behindProxy(c); c.RedisURL = ru })
 	prefix := "gatehouse:test:" + t.Name() + ":" + a.App.Instance.ID() + ":"
 	a.App.Limits.Limiter.(*ratelimit.Redis).Prefix = prefix
-	b := apitest.StartConfig(t, apitest.SQLite, func(c *server.Config) {
+	b := apitest.StartConfig(t, apitest.SQLite, func(c *config.Config) {
 		behindProxy(c)
 		c.RedisURL, c.DataDir, c.DatabaseURL = ru, a.App.Config.DataDir, a.App.Config.DatabaseURL
 	})

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/internal/users"
 )
 
@@ -20,7 +20,7 @@ var engines = []apitest.Engine{apitest.SQLite, apitest.Postgres}
 func TestCallerInfoBehindTrustedProxy(t *testing.T) {
 	for _, e := range engines {
 		t.Run(string(e), func(t *testing.T) {
-			s := apitest.StartConfig(t, e, func(c *server.Config) {
+			s := apitest.StartConfig(t, e, func(c *config.Config) {
 				c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 			})
 			rcv := apitest.NewReceiver(t)
@@ -63,7 +63,7 @@ func TestEmailHoldNotRenewable(t *testing.T) {
 	for _, e := range engines {
 		t.Run(string(e), func(t *testing.T) {
 			clock := gatehouse.NewFakeClock(time.Now())
-			s := apitest.StartConfig(t, e, func(c *server.Config) { c.Clock = clock })
+			s := apitest.StartConfig(t, e, func(c *config.Config) { c.Clock = clock })
 			squatter := s.NewBrowser()
 			signUp(t, s, squatter, "squatter+clerk_test@example.com")
 			add := func(b *apitest.Browser, addr string) map[string]any {

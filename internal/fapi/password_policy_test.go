@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
-	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 // A local stand-in for the Pwned Passwords range API (no network in tests).
@@ -37,7 +37,7 @@ func fakePwned(t *testing.T, breached string) (url string, calls *atomic.Int64, 
 func TestPasswordPolicy(t *testing.T) {
 	const breached = "breached but long 1"
 	rangeURL, calls, down := fakePwned(t, breached)
-	s := apitest.StartConfig(t, apitest.SQLite, func(c *server.Config) { c.HIBP, c.HIBPURL = true, rangeURL })
+	s := apitest.StartConfig(t, apitest.SQLite, func(c *config.Config) { c.HIBP, c.HIBPURL = true, rangeURL })
 	signUp := func(email, pw string) *apitest.Response {
 		return s.NewBrowser().Call("POST", "/v1/client/sign_ups", form("email_address", email, "password", pw))
 	}

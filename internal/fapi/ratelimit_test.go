@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
-	"github.com/gatehouse/gatehouse/internal/server"
 )
 
-func limited(mut func(*server.Config)) func(*server.Config) {
-	return func(c *server.Config) {
+func limited(mut func(*config.Config)) func(*config.Config) {
+	return func(c *config.Config) {
 		c.RateLimits = "on"
 		if mut != nil {
 			mut(c)
@@ -77,7 +77,7 @@ func TestRateLimitsFrontend(t *testing.T) {
 // Behind a trusted proxy each client gets its own counter; entries a client
 // prepends to X-Forwarded-For do not.
 func TestRateLimitsTrustedProxy(t *testing.T) {
-	s := apitest.StartConfig(t, apitest.SQLite, limited(func(c *server.Config) {
+	s := apitest.StartConfig(t, apitest.SQLite, limited(func(c *config.Config) {
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	}))
 	s.BAPI("POST", "/users", map[string]any{"email_address": []string{"rl@example.com"}, "password": "right password 1"})
@@ -148,9 +148,9 @@ func TestLimitsAndLockoutAcrossTwoNodes(t *testing.T) {
 			ru := redisURL(t)
 			// A fresh Redis namespace: other runs' counters must not leak in.
 			trusted := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-			a := apitest.StartConfig(t, e, limited(func(c *server.Config) { c.RedisURL, c.TrustedProxies = ru, trusted }))
+			a := apitest.StartConfig(t, e, limited(func(c *config.Config) { c.RedisURL, c.TrustedProxies = ru, trusted }))
 			a.App.Limits.Limiter.(*ratelimit.Redis).Prefix = "gatehouse:test:" + t.Name() + ":" + a.App.Instance.ID() + ":"
-			b := apitest.StartConfig(t, e, limited(func(c *server.Config) {
+			b := apitest.StartConfig(t, e, limited(func(c *config.Config) {
 				c.RedisURL, c.TrustedProxies = ru, trusted
 				c.DataDir, c.DatabaseURL = a.App.Config.DataDir, a.App.Config.DatabaseURL
 			}))
@@ -204,7 +204,7 @@ func lockoutAcross(t *testing.T, a, b *apitest.Server) {
 // no sign-in proceeds unchecked, no token or session is issued.
 func TestRateLimiterDownFailsClosed(t *testing.T) {
 	ru := redisURL(t)
-	s := apitest.StartConfig(t, apitest.SQLite, limited(func(c *server.Config) { c.RedisURL = ru }))
+	s := apitest.StartConfig(t, apitest.SQLite, limited(func(c *config.Config) { c.RedisURL = ru }))
 	s.BAPI("POST", "/users", map[string]any{"email_address": []string{"rl@example.com"}, "password": "right password 1"})
 	b := s.NewBrowser()
 	id := b.Call("POST", "/v1/client/sign_ins", form("identifier", "rl@example.com")).Env(t).Response["id"].(string)

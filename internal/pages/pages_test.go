@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apitest"
-	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 var reNonce = regexp.MustCompile(`style-src 'nonce-([A-Za-z0-9_-]+)'`)
@@ -160,7 +160,7 @@ func TestPagesJourney(t *testing.T) {
 // redirect_url is honoured only for allowlisted origins; pages share the
 // Frontend API's rate limits.
 func TestPagesRedirectsAndLimits(t *testing.T) {
-	s := apitest.StartConfig(t, apitest.SQLite, func(c *server.Config) { c.RateLimits = "on" })
+	s := apitest.StartConfig(t, apitest.SQLite, func(c *config.Config) { c.RateLimits = "on" })
 	s.BAPI("PATCH", "/instance", map[string]any{"allowed_origins": []string{"https://app.example.com"}})
 	s.BAPI("POST", "/users", map[string]any{"email_address": []string{"redir@example.com"}, "password": "redir password 1"})
 	b := apitest.NewPageBrowser(t, s)

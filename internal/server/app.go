@@ -6,9 +6,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"github.com/gatehouse/gatehouse/internal/assets"
-	"github.com/gatehouse/gatehouse/internal/audit"
-	"github.com/gatehouse/gatehouse/internal/ratelimit"
 	"io"
 	"log/slog"
 	"os"
@@ -17,6 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/assets"
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/flow"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpx"
@@ -24,6 +24,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/ratelimit"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/users"
@@ -32,7 +33,7 @@ import (
 
 // App is a running Gatehouse's services, shared by serve and the CLI.
 type App struct {
-	Config    Config
+	Config    config.Config
 	Log       *slog.Logger
 	Clock     gatehouse.Clock
 	Store     *store.Store
@@ -52,7 +53,7 @@ type App struct {
 }
 
 // NewLogger builds the slog logger the config asks for.
-func NewLogger(c Config, w io.Writer) *slog.Logger {
+func NewLogger(c config.Config, w io.Writer) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(c.LogLevel))
 	opts := &slog.HandlerOptions{Level: lvl}
@@ -63,7 +64,7 @@ func NewLogger(c Config, w io.Writer) *slog.Logger {
 }
 
 // OpenStore opens and migrates the database named by c.
-func OpenStore(ctx context.Context, c Config, log *slog.Logger) (*store.Store, error) {
+func OpenStore(ctx context.Context, c config.Config, log *slog.Logger) (*store.Store, error) {
 	st, err := store.Open(ctx, store.Options{DatabaseURL: c.DatabaseURL, DataDir: c.DataDir})
 	if err != nil {
 		return nil, err
@@ -82,7 +83,7 @@ func OpenStore(ctx context.Context, c Config, log *slog.Logger) (*store.Store, e
 
 // Open builds the App: store (migrated), encryption key, instance (created on
 // first start) and services.
-func Open(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
+func Open(ctx context.Context, c config.Config, log *slog.Logger) (*App, error) {
 	st, err := OpenStore(ctx, c, log)
 	if err != nil {
 		return nil, err
@@ -95,7 +96,7 @@ func Open(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 	return app, nil
 }
 
-func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.Store) (*App, error) {
+func openWithStore(ctx context.Context, c config.Config, log *slog.Logger, st *store.Store) (*App, error) {
 	key, err := encryptionKey(c, log)
 	if err != nil {
 		return nil, err
@@ -108,7 +109,7 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 	if c.Clock != nil {
 		clock = c.Clock
 	}
-	mgr, boot, err := instance.Open(ctx, st, sealer, clock, c.PublicHost(), c.Mode == ModeDevelopment)
+	mgr, boot, err := instance.Open(ctx, st, sealer, clock, c.PublicHost(), c.Mode == config.ModeDevelopment)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +140,7 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 	us.SetEmitter(outbox)
 	ss := session.New(st, mgr, clock, c.Issuer)
 	ss.Audit = auditLog
-	if c.Mode == ModeProduction {
+	if c.Mode == config.ModeProduction {
 		// Dev-browser tokens are development credentials: none survive a
 		// switch to production (the FAPI ignores them there anyway).
 		if n, err := ss.ClearDevBrowsers(ctx); err != nil {
@@ -157,7 +158,7 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 		return nil, err
 	}
 	fl := flow.New(flow.Options{Store: st, Users: us, Sessions: ss, Clock: clock, Mailer: mailer,
-		Dev: c.Mode == ModeDevelopment, Settings: mgr.Settings, Events: outbox, Audit: auditLog,
+		Dev: c.Mode == config.ModeDevelopment, Settings: mgr.Settings, Events: outbox, Audit: auditLog,
 		PhantomKey: phantomKey, InstanceCreatedAt: mgr.CreatedAt()})
 	logger := log
 	if logger == nil {
@@ -165,7 +166,7 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 	}
 	disp := &webhook.Dispatcher{Store: st, Sealer: sealer, Clock: clock, Log: logger, AllowPrivate: c.WebhookAllowPrivate,
 		Lease: c.WebhookLease, Timeout: min(15*time.Second, c.WebhookLease/2)}
-	if c.WebhookAllowPrivate && c.Mode == ModeProduction {
+	if c.WebhookAllowPrivate && c.Mode == config.ModeProduction {
 		logger.Warn("webhook endpoints may point at loopback and private addresses (--webhook-allow-private); the SSRF guard is off")
 	}
 	outbox.Notify = disp.Wake
@@ -183,7 +184,7 @@ func openWithStore(ctx context.Context, c Config, log *slog.Logger, st *store.St
 			app.redis, app.Limits.Limiter = rl, rl
 		}
 		fl.MailGate = app.Limits.CodeMail
-	} else if c.Mode == ModeProduction {
+	} else if c.Mode == config.ModeProduction {
 		logger.Warn("rate limits are off (--rate-limits off): sign-in and sign-up are open to brute force")
 	}
 	return app, nil
@@ -199,7 +200,7 @@ func (a *App) Close() error {
 
 // encryptionKey returns the deployment encryption key: from the environment,
 // or in development mode from <data-dir>/encryption.key (created if absent).
-func encryptionKey(c Config, log *slog.Logger) ([]byte, error) {
+func encryptionKey(c config.Config, log *slog.Logger) ([]byte, error) {
 	if c.EncryptionKey != "" {
 		k, err := keys.ParseEncryptionKey(c.EncryptionKey)
 		if err != nil {
@@ -207,7 +208,7 @@ func encryptionKey(c Config, log *slog.Logger) ([]byte, error) {
 		}
 		return k, nil
 	}
-	if c.Mode == ModeProduction {
+	if c.Mode == config.ModeProduction {
 		return nil, errors.New("production mode needs GATEHOUSE_ENCRYPTION_KEY")
 	}
 	path := filepath.Join(c.DataDir, "encryption.key")

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 // Opening the store warns when others can read or write the data directory
@@ -23,7 +25,7 @@ func TestOpenStoreWarnsOnOpenDataDir(t *testing.T) {
 			t.Fatal(err)
 		}
 		var logs bytes.Buffer
-		st, err := OpenStore(context.Background(), Config{DataDir: dir}, slog.New(slog.NewTextHandler(&logs, nil)))
+		st, err := OpenStore(context.Background(), config.Config{DataDir: dir}, slog.New(slog.NewTextHandler(&logs, nil)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/assets"
 	"github.com/gatehouse/gatehouse/internal/bapi"
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/fapi"
 	"github.com/gatehouse/gatehouse/internal/httpx"
 	"github.com/gatehouse/gatehouse/internal/pages"
@@ -31,7 +32,7 @@ func (a *App) Handler() http.Handler {
 		mux.Handle("/api/v1/", http.StripPrefix("/api/v1", a.bapi().Handler()))
 	}
 	api := &fapi.API{Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Flow: a.Flow,
-		Clock: a.Clock, PublicURL: a.Config.PublicURL, Dev: a.Config.Mode == ModeDevelopment, Limits: a.Limits,
+		Clock: a.Clock, PublicURL: a.Config.PublicURL, Dev: a.Config.Mode == config.ModeDevelopment, Limits: a.Limits,
 		CookieDomain: a.Config.CookieDomain}
 	front := api.Handler()
 	mux.Handle("/v1/", front)
@@ -83,7 +84,7 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 // must arrive within ReadHeaderTimeout (a slow "slowloris" client is cut
 // off), a keep-alive connection idles at most IdleTimeout, and headers are
 // at most 64 KiB.
-func newHTTPServer(h http.Handler, c Config, log *slog.Logger) *http.Server {
+func newHTTPServer(h http.Handler, c config.Config, log *slog.Logger) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: c.ReadHeaderTimeout, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: c.IdleTimeout, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}

@@ -14,13 +14,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 // serveForTest runs the real server (App.Serve on a loopback port, SQLite in
 // a temporary directory) and returns its public address and its log.
-func serveForTest(t *testing.T, mut func(*Config)) (string, *lockedBuffer) {
+func serveForTest(t *testing.T, mut func(*config.Config)) (string, *lockedBuffer) {
 	t.Helper()
-	cfg := Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Mode: ModeDevelopment, LogLevel: "warn", LogFormat: "text", RateLimits: "off"}
+	cfg := config.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Mode: config.ModeDevelopment, LogLevel: "warn", LogFormat: "text", RateLimits: "off"}
 	mut(&cfg)
 	if err := cfg.Finish(); err != nil {
 		t.Fatal(err)
@@ -96,7 +98,7 @@ func (k *keepAlive) get() (int, error) {
 // by closing a connection can be used again.
 func TestMaxConnsPerIP(t *testing.T) {
 	const n = 3
-	addr, logs := serveForTest(t, func(c *Config) { c.MaxConnsPerIP = n })
+	addr, logs := serveForTest(t, func(c *config.Config) { c.MaxConnsPerIP = n })
 	var held []*keepAlive
 	for i := range n {
 		k := dial(t, addr)
@@ -137,7 +139,7 @@ func TestMaxConnsPerIP(t *testing.T) {
 
 // --max-conns-per-ip 0 turns the cap off.
 func TestMaxConnsPerIPOff(t *testing.T) {
-	addr, _ := serveForTest(t, func(c *Config) { c.MaxConnsPerIP = 0 })
+	addr, _ := serveForTest(t, func(c *config.Config) { c.MaxConnsPerIP = 0 })
 	for i := range 8 {
 		if code, err := dial(t, addr).get(); err != nil || code != http.StatusOK {
 			t.Fatalf("connection %d without a cap: %d %v", i+1, code, err)
@@ -148,7 +150,7 @@ func TestMaxConnsPerIPOff(t *testing.T) {
 // A client that dribbles its request headers (slowloris) is disconnected
 // once ReadHeaderTimeout has passed, however steadily it keeps sending.
 func TestSlowHeadersAreCutOff(t *testing.T) {
-	addr, _ := serveForTest(t, func(c *Config) { c.ReadHeaderTimeout = 300 * time.Millisecond })
+	addr, _ := serveForTest(t, func(c *config.Config) { c.ReadHeaderTimeout = 300 * time.Millisecond })
 	k := dial(t, addr)
 	if _, err := io.WriteString(k.c, "GET /healthz HTTP/1.1\r\nHost: gatehouse.test\r\n"); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,8 @@
-// Package server wires Gatehouse together: configuration, store, services and
-// the HTTP faces, with health endpoints and graceful shutdown.
-package server
+// Package config is Gatehouse's deployment configuration: what operators set
+// with flags and GATEHOUSE_* environment variables, validated at start. Each
+// command registers only the flag groups it uses; the settings of the other
+// groups still come from their environment variables or defaults.
+package config
 
 import (
 	"errors"
@@ -12,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,53 +71,132 @@ type Config struct {
 	trustedProxiesText string
 }
 
-// RegisterFlags defines the shared flags on fs, defaulting from GATEHOUSE_*
-// environment variables.
-func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+// Group is a set of related flags. A command registers the groups it uses;
+// the settings of the others still come from their environment variables
+// or defaults (see Register).
+type Group int
+
+// The flag groups.
+const (
+	Listeners Group = iota // --listen, --bapi-listen, --debug-listen, --max-conns-per-ip, --shutdown-grace, --cookie-domain
+	Instance               // --public-url, --issuer, --mode
+	Mail                   // --smtp-url, --mail-from
+	Webhooks               // --webhook-allow-private, --webhook-lease
+	Abuse                  // --rate-limits, --redis-url, --trusted-proxies
+	Passwords              // --hibp, --hibp-url
+	Storage                // --data-dir, --database-url
+	Assets                 // --clerk-js-dir, --npm-registry
+	Logging                // --log-level, --log-format
+	numGroups
+)
+
+// All is every group: the flags of `gatehouse serve`.
+func All() []Group {
+	all := make([]Group, numGroups)
+	for g := range all {
+		all[g] = Group(g)
+	}
+	return all
+}
+
+// Register defines the flags of groups on fs, defaulting from GATEHOUSE_*
+// environment variables; every other group's settings are read from the
+// environment (or their defaults) without flags, so validation and the
+// services see the same configuration whichever command runs.
+func (c *Config) Register(fs *flag.FlagSet, groups ...Group) {
+	hidden := flag.NewFlagSet("", flag.ContinueOnError)
+	for g := Group(0); g < numGroups; g++ {
+		if !slices.Contains(groups, g) {
+			c.group(g, hidden)
+		}
+	}
+	for _, g := range groups {
+		c.group(g, fs)
+	}
+}
+
+func (c *Config) group(g Group, fs *flag.FlagSet) {
+	switch g {
+	case Listeners:
+		c.listenerFlags(fs)
+	case Instance:
+		c.instanceFlags(fs)
+	case Mail:
+		c.mailFlags(fs)
+	case Webhooks:
+		c.webhookFlags(fs)
+	case Abuse:
+		c.abuseFlags(fs)
+	case Passwords:
+		c.passwordFlags(fs)
+	case Storage:
+		c.storageFlags(fs)
+	case Assets:
+		c.assetFlags(fs)
+	case Logging:
+		c.logFlags(fs)
+	}
+}
+
+func (c *Config) listenerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", env("GATEHOUSE_LISTEN", "127.0.0.1:8080"), "address to serve on (env GATEHOUSE_LISTEN)")
 	fs.StringVar(&c.BAPIListen, "bapi-listen", env("GATEHOUSE_BAPI_LISTEN", ""), "optional private address serving only the Backend API at /v1 (env GATEHOUSE_BAPI_LISTEN)")
 	fs.StringVar(&c.DebugListen, "debug-listen", env("GATEHOUSE_DEBUG_LISTEN", ""), "optional loopback address serving Go's /debug/pprof profiles (env GATEHOUSE_DEBUG_LISTEN)")
+	c.maxConnsText = env("GATEHOUSE_MAX_CONNS_PER_IP", "256")
+	fs.Func("max-conns-per-ip", "concurrent connections one client IP (the TCP peer; IPv6 per /64; trusted proxies exempt) may hold open; more are closed at once; 0: no cap (env GATEHOUSE_MAX_CONNS_PER_IP; default 256)",
+		func(v string) error { c.maxConnsText = v; return nil })
+	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 10*time.Second, "how long in-flight requests may finish on shutdown")
+	c.CookieDomain, c.cookieDomainSet = os.LookupEnv("GATEHOUSE_COOKIE_DOMAIN")
+	fs.Func("cookie-domain", "Domain attribute of the __client_uat cookies, so an app on a parent domain sees them (env GATEHOUSE_COOKIE_DOMAIN; default the public host minus a leading \"clerk.\", e.g. example.com for https://clerk.example.com; \"\" for host-only)",
+		func(v string) error { c.CookieDomain, c.cookieDomainSet = v, true; return nil })
+}
+
+func (c *Config) instanceFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.PublicURL, "public-url", env("GATEHOUSE_PUBLIC_URL", ""), "URL browsers use to reach this server; encoded in the publishable key (env GATEHOUSE_PUBLIC_URL; default http://<listen>)")
 	fs.StringVar(&c.Issuer, "issuer", env("GATEHOUSE_ISSUER", ""), "iss claim of session tokens (env GATEHOUSE_ISSUER; default the public URL; clerk-sdk-go wants https://clerk.<domain>)")
+	fs.StringVar(&c.Mode, "mode", env("GATEHOUSE_MODE", ModeDevelopment), "development or production (env GATEHOUSE_MODE)")
+}
+
+func (c *Config) mailFlags(fs *flag.FlagSet) {
 	secretVar(fs, &c.SMTPURL, "smtp-url", "GATEHOUSE_SMTP_URL", "", "smtp://user:pass@host:587 or smtps://...:465 (env GATEHOUSE_SMTP_URL; empty: mail is logged, development only)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("GATEHOUSE_MAIL_FROM", ""), "sender address of e-mails (env GATEHOUSE_MAIL_FROM)")
+}
+
+func (c *Config) webhookFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", env("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", "") == "true",
 		"allow webhook endpoints on loopback and private addresses (env GATEHOUSE_WEBHOOK_ALLOW_PRIVATE=true; development and tests only)")
+	c.webhookLeaseEnv = env("GATEHOUSE_WEBHOOK_LEASE", "60s")
+	fs.Func("webhook-lease", "how long a node holds a claimed webhook delivery before another node may retry it; sends time out at half of it, at most 15s (env GATEHOUSE_WEBHOOK_LEASE; default 60s)",
+		func(v string) error { c.webhookLeaseEnv = v; return nil })
+}
+
+func (c *Config) abuseFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.RateLimits, "rate-limits", env("GATEHOUSE_RATE_LIMITS", "on"),
 		"on: Clerk's published limits per client IP and per secret key; off: none (benchmarks, tests) (env GATEHOUSE_RATE_LIMITS)")
 	secretVar(fs, &c.RedisURL, "redis-url", "GATEHOUSE_REDIS_URL", "",
 		"redis://host:6379/0: rate-limit counters shared by every node (env GATEHOUSE_REDIS_URL; empty: in memory per node)")
 	fs.StringVar(&c.trustedProxiesText, "trusted-proxies", env("GATEHOUSE_TRUSTED_PROXIES", ""),
 		"comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client (env GATEHOUSE_TRUSTED_PROXIES; empty: the TCP peer is the client)")
+}
+
+func (c *Config) passwordFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.HIBP, "hibp", env("GATEHOUSE_HIBP", "") == "true",
 		"also refuse new passwords found in Have I Been Pwned's breach corpus; only a 5-hex-digit SHA-1 prefix leaves the server (env GATEHOUSE_HIBP=true)")
 	secretVar(fs, &c.HIBPURL, "hibp-url", "GATEHOUSE_HIBP_URL", "https://api.pwnedpasswords.com/range/",
 		"Pwned Passwords range API base URL, for a mirror (env GATEHOUSE_HIBP_URL)")
-	c.webhookLeaseEnv = env("GATEHOUSE_WEBHOOK_LEASE", "60s")
-	fs.Func("webhook-lease", "how long a node holds a claimed webhook delivery before another node may retry it; sends time out at half of it, at most 15s (env GATEHOUSE_WEBHOOK_LEASE; default 60s)",
-		func(v string) error { c.webhookLeaseEnv = v; return nil })
-	c.maxConnsText = env("GATEHOUSE_MAX_CONNS_PER_IP", "256")
-	fs.Func("max-conns-per-ip", "concurrent connections one client IP (the TCP peer; IPv6 per /64; trusted proxies exempt) may hold open; more are closed at once; 0: no cap (env GATEHOUSE_MAX_CONNS_PER_IP; default 256)",
-		func(v string) error { c.maxConnsText = v; return nil })
-	c.CookieDomain, c.cookieDomainSet = os.LookupEnv("GATEHOUSE_COOKIE_DOMAIN")
-	fs.Func("cookie-domain", "Domain attribute of the __client_uat cookies, so an app on a parent domain sees them (env GATEHOUSE_COOKIE_DOMAIN; default the public host minus a leading \"clerk.\", e.g. example.com for https://clerk.example.com; \"\" for host-only)",
-		func(v string) error { c.CookieDomain, c.cookieDomainSet = v, true; return nil })
-	c.RegisterStorageFlags(fs)
-	c.RegisterAssetFlags(fs)
-	fs.StringVar(&c.Mode, "mode", env("GATEHOUSE_MODE", ModeDevelopment), "development or production (env GATEHOUSE_MODE)")
-	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (env GATEHOUSE_LOG_LEVEL)")
-	fs.StringVar(&c.LogFormat, "log-format", env("GATEHOUSE_LOG_FORMAT", "json"), "json or text (env GATEHOUSE_LOG_FORMAT)")
-	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 10*time.Second, "how long in-flight requests may finish on shutdown")
 }
 
-// RegisterStorageFlags defines only the storage flags (for CLI subcommands).
-func (c *Config) RegisterStorageFlags(fs *flag.FlagSet) {
+func (c *Config) logFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (env GATEHOUSE_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("GATEHOUSE_LOG_FORMAT", "json"), "json or text (env GATEHOUSE_LOG_FORMAT)")
+}
+
+func (c *Config) storageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", env("GATEHOUSE_DATA_DIR", "gatehouse-data"), "directory for the SQLite database and development key (env GATEHOUSE_DATA_DIR)")
 	secretVar(fs, &c.DatabaseURL, "database-url", "GATEHOUSE_DATABASE_URL", "", "postgres://... to use PostgreSQL; empty for SQLite in the data directory (env GATEHOUSE_DATABASE_URL)")
 }
 
-// RegisterAssetFlags defines where the Clerk browser bundles come from.
-func (c *Config) RegisterAssetFlags(fs *flag.FlagSet) {
+func (c *Config) assetFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ClerkJSDir, "clerk-js-dir", env("GATEHOUSE_CLERK_JS_DIR", ""),
 		"directory of `npm pack` tarballs of the pinned clerk-js/@clerk/ui versions (`gatehouse assets list`); when set, the npm registry is never asked (env GATEHOUSE_CLERK_JS_DIR)")
 	fs.StringVar(&c.NPMRegistry, "npm-registry", env("GATEHOUSE_NPM_REGISTRY", assets.DefaultRegistry),
