@@ -36,12 +36,24 @@ const (
 
 // Log records events. A nil *Log records nothing.
 type Log struct {
-	Store  *store.Store
-	Clock  gatehouse.Clock
-	Logger *slog.Logger
+	st     *store.Store
+	clock  gatehouse.Clock
+	logger *slog.Logger
 
 	mu       sync.Mutex
 	lastUsed map[string]time.Time // secret key hint -> last secret_key.used row
+}
+
+// Options configure New.
+type Options struct {
+	Store  *store.Store
+	Clock  gatehouse.Clock
+	Logger *slog.Logger // nil: no log lines
+}
+
+// New returns a Log writing to o.Store.
+func New(o Options) *Log {
+	return &Log{st: o.Store, clock: o.Clock, logger: o.Logger}
 }
 
 // Event is what a caller knows about an event.
@@ -55,7 +67,7 @@ type Event struct {
 func (l *Log) row(ctx context.Context, ev Event) *store.AuditEvent {
 	info, _ := gatehouse.CallerFrom(ctx) // computed once per request by the HTTP layer
 	row := &store.AuditEvent{ID: gatehouse.NewID("aud_"), Type: ev.Type, IP: info.IP, UserAgent: info.UserAgent,
-		Data: ev.Data, CreatedAt: l.Clock.Now().UnixMilli()}
+		Data: ev.Data, CreatedAt: l.clock.Now().UnixMilli()}
 	if ev.UserID != "" {
 		row.UserID = &ev.UserID
 	}
@@ -66,7 +78,7 @@ func (l *Log) row(ctx context.Context, ev Event) *store.AuditEvent {
 }
 
 func (l *Log) emitLog(ctx context.Context, row *store.AuditEvent) {
-	if l.Logger == nil {
+	if l.logger == nil {
 		return
 	}
 	attrs := []slog.Attr{slog.String("type", row.Type), slog.String("id", row.ID), slog.String("ip", row.IP)}
@@ -83,7 +95,7 @@ func (l *Log) emitLog(ctx context.Context, row *store.AuditEvent) {
 	for k, v := range row.Data {
 		attrs = append(attrs, slog.Any(k, v))
 	}
-	l.Logger.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
+	l.logger.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
 }
 
 // In records ev inside the caller's transaction q, so the event exists
@@ -111,9 +123,9 @@ func (l *Log) Record(ctx context.Context, ev Event) {
 	row := l.row(ctx, ev)
 	// Recorded even when the client has gone: the event happened.
 	wctx := context.WithoutCancel(ctx)
-	if err := l.Store.Tx(wctx, func(q *store.Q) error { return q.InsertAuditEvent(wctx, row) }); err != nil {
-		if l.Logger != nil {
-			l.Logger.Warn("audit event not stored", "type", row.Type, "error", err.Error())
+	if err := l.st.Tx(wctx, func(q *store.Q) error { return q.InsertAuditEvent(wctx, row) }); err != nil {
+		if l.logger != nil {
+			l.logger.Warn("audit event not stored", "type", row.Type, "error", err.Error())
 		}
 	}
 	l.emitLog(ctx, row)
@@ -124,7 +136,7 @@ func (l *Log) List(ctx context.Context, f gatehouse.AuditFilter) ([]gatehouse.Au
 	if l == nil {
 		return []gatehouse.AuditEvent{}, 0, nil
 	}
-	return l.Store.Q().ListAuditEvents(ctx, f)
+	return l.st.Q().ListAuditEvents(ctx, f)
 }
 
 // SecretKeyUsed records the use of a secret key, at most once per key per
@@ -134,7 +146,7 @@ func (l *Log) SecretKeyUsed(ctx context.Context, hint string) {
 	if l == nil {
 		return
 	}
-	now := l.Clock.Now()
+	now := l.clock.Now()
 	l.mu.Lock()
 	if l.lastUsed == nil {
 		l.lastUsed = map[string]time.Time{}

@@ -19,8 +19,8 @@ import (
 	"github.com/gatehouse/gatehouse/internal/webhook"
 )
 
-// API holds the Backend API's dependencies.
-type API struct {
+// Options configure New.
+type Options struct {
 	Sessions *session.Service
 	Instance *instance.Manager
 	Users    *users.Service
@@ -31,6 +31,18 @@ type API struct {
 
 	PublicURL string // the instance's public URL (absolute image_url)
 }
+
+// options is embedded under an unexported name: the handlers read a.Users,
+// a.Clock, ... and nothing outside the package sets them after New.
+type options = Options
+
+// API serves the Backend API.
+type API struct {
+	options
+}
+
+// New returns the Backend API over o's services.
+func New(o Options) *API { return &API{options: o} }
 
 // Handler returns the Backend API mux, rooted at "/" (mount it under
 // /api/v1 or /v1 with http.StripPrefix).

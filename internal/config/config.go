@@ -21,6 +21,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/assets"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/ratelimit"
 )
 
 // Modes.
@@ -64,6 +65,9 @@ type Config struct {
 	// Clock is the time source; nil: the system clock (tests inject a
 	// gatehouse.FakeClock). Not a flag.
 	Clock gatehouse.Clock
+	// Limiter counts the rate limits when set (tests inject one with a
+	// frozen clock); nil: in memory, or Redis with RedisURL. Not a flag.
+	Limiter ratelimit.Limiter
 
 	cookieDomainSet    bool
 	webhookLeaseEnv    string

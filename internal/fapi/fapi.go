@@ -31,8 +31,8 @@ const (
 	CookieSession   = "__session"
 )
 
-// API holds the Frontend API's dependencies.
-type API struct {
+// Options configure New.
+type Options struct {
 	Instance  *instance.Manager
 	Users     *users.Service
 	Sessions  *session.Service
@@ -45,6 +45,18 @@ type API struct {
 	// FAPI sets ("" : host-only), so an app on the parent domain sees them.
 	CookieDomain string
 }
+
+// options is embedded under an unexported name: the handlers read a.Users,
+// a.Clock, ... and nothing outside the package sets them after New.
+type options = Options
+
+// API serves the Frontend API.
+type API struct {
+	options
+}
+
+// New returns the Frontend API over o's services.
+func New(o Options) *API { return &API{options: o} }
 
 func (a *API) secure() bool { return strings.HasPrefix(a.PublicURL, "https://") }
 

@@ -360,12 +360,12 @@ func TestCodeMailLimitAcrossTwoNodes(t *testing.T) {
 	ru := redisURL(t)
 	a := apitest.StartConfig(t, apitest.SQLite, func(c *config.Config) { behindProxy(c); c.RedisURL = ru })
 	prefix := "gatehouse:test:" + t.Name() + ":" + a.App.Instance.ID() + ":"
-	a.App.Limits.Limiter.(*ratelimit.Redis).Prefix = prefix
+	a.App.Limits.Limiter().(*ratelimit.Redis).Prefix = prefix
 	b := apitest.StartConfig(t, apitest.SQLite, func(c *config.Config) {
 		behindProxy(c)
 		c.RedisURL, c.DataDir, c.DatabaseURL = ru, a.App.Config.DataDir, a.App.Config.DatabaseURL
 	})
-	b.App.Limits.Limiter.(*ratelimit.Redis).Prefix = prefix
+	b.App.Limits.Limiter().(*ratelimit.Redis).Prefix = prefix
 	a.BAPI("POST", "/users", map[string]any{"email_address": []string{"shared@example.com"}, "password": "right password 1"})
 	for i, n := range []*apitest.Server{a, b, a, b} {
 		br := browserAt(n, "192.0.2."+strconv.Itoa(200+i))

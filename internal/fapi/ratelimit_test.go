@@ -100,13 +100,14 @@ func TestRateLimitsTrustedProxy(t *testing.T) {
 
 // The Backend API: 1000 requests per 10 s per secret key.
 func TestRateLimitsBackendAPI(t *testing.T) {
-	s := apitest.StartConfig(t, apitest.SQLite, limited(nil))
 	// The limiter's clock stands still mid-window, so the count is exact
 	// whatever the machine's load: on the wall clock a burst that straddles
 	// a window boundary may be admitted a little over the limit (the sliding
 	// estimate; ratelimit.TestMemoryLimitRetryAfterAndKeys covers that).
 	frozen := time.Unix(1_900_000_005, 0)
-	s.App.Limits.Limiter = &ratelimit.Memory{Now: func() time.Time { return frozen }}
+	s := apitest.StartConfig(t, apitest.SQLite, limited(func(c *config.Config) {
+		c.Limiter = &ratelimit.Memory{Now: func() time.Time { return frozen }}
+	}))
 	var ok, limitedN atomic.Int64
 	var wg sync.WaitGroup
 	for w := range 8 {
@@ -149,12 +150,12 @@ func TestLimitsAndLockoutAcrossTwoNodes(t *testing.T) {
 			// A fresh Redis namespace: other runs' counters must not leak in.
 			trusted := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 			a := apitest.StartConfig(t, e, limited(func(c *config.Config) { c.RedisURL, c.TrustedProxies = ru, trusted }))
-			a.App.Limits.Limiter.(*ratelimit.Redis).Prefix = "gatehouse:test:" + t.Name() + ":" + a.App.Instance.ID() + ":"
+			a.App.Limits.Limiter().(*ratelimit.Redis).Prefix = "gatehouse:test:" + t.Name() + ":" + a.App.Instance.ID() + ":"
 			b := apitest.StartConfig(t, e, limited(func(c *config.Config) {
 				c.RedisURL, c.TrustedProxies = ru, trusted
 				c.DataDir, c.DatabaseURL = a.App.Config.DataDir, a.App.Config.DatabaseURL
 			}))
-			b.App.Limits.Limiter.(*ratelimit.Redis).Prefix = a.App.Limits.Limiter.(*ratelimit.Redis).Prefix
+			b.App.Limits.Limiter().(*ratelimit.Redis).Prefix = a.App.Limits.Limiter().(*ratelimit.Redis).Prefix
 			b.SecretKey = a.SecretKey
 			if b.App.Instance.ID() != a.App.Instance.ID() {
 				t.Fatal("the second node did not join the first node's instance")
@@ -208,7 +209,7 @@ func TestRateLimiterDownFailsClosed(t *testing.T) {
 	s.BAPI("POST", "/users", map[string]any{"email_address": []string{"rl@example.com"}, "password": "right password 1"})
 	b := s.NewBrowser()
 	id := b.Call("POST", "/v1/client/sign_ins", form("identifier", "rl@example.com")).Env(t).Response["id"].(string)
-	s.App.Limits.Limiter.(*ratelimit.Redis).Client.Close() // Redis gone
+	s.App.Limits.Limiter().(*ratelimit.Redis).Client.Close() // Redis gone
 	r := b.Call("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", form("strategy", "password", "password", "right password 1"))
 	if r.Status != 503 || r.ErrorCode() != "service_unavailable" {
 		t.Fatalf("attempt with the limiter down: %d %s", r.Status, r.Body)

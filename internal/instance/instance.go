@@ -25,9 +25,7 @@ const RetiredKeyGrace = 24 * time.Hour
 
 // Manager holds the instance state a node needs.
 type Manager struct {
-	// Audit records key rotations and secret-key changes (nil: none).
-	Audit *audit.Log
-
+	audit  *audit.Log // key rotations and secret-key changes (nil: none)
 	st     *store.Store
 	sealer *keys.Sealer
 	clock  gatehouse.Clock
@@ -61,13 +59,25 @@ type Bootstrap struct {
 	SecretKey string // the first secret key in plaintext, only when Created
 }
 
+// Options configure Open.
+type Options struct {
+	Store  *store.Store
+	Sealer *keys.Sealer // seals the signing keys at rest
+	Clock  gatehouse.Clock
+	// PublicHost is the host[:port] encoded in the publishable key.
+	PublicHost string
+	// Development selects pk_test_/sk_test_ keys (production:
+	// pk_live_/sk_live_).
+	Development bool
+	Audit       *audit.Log // nil: no audit events
+}
+
 // Open loads the instance, creating it on first start: instance id, an
-// RSA-2048 signing key sealed with sealer, and a first secret key whose
-// plaintext is returned once in Bootstrap. publicHost is the host[:port]
-// encoded in the publishable key; development selects pk_test_/sk_test_
-// keys (production: pk_live_/sk_live_).
-func Open(ctx context.Context, st *store.Store, sealer *keys.Sealer, clock gatehouse.Clock, publicHost string, development bool) (*Manager, Bootstrap, error) {
-	m := &Manager{st: st, sealer: sealer, clock: clock, skCache: map[string]time.Time{}, skTTL: 5 * time.Second, dev: development}
+// RSA-2048 signing key sealed with o.Sealer, and a first secret key whose
+// plaintext is returned once in Bootstrap.
+func Open(ctx context.Context, o Options) (*Manager, Bootstrap, error) {
+	st, publicHost, development := o.Store, o.PublicHost, o.Development
+	m := &Manager{st: st, sealer: o.Sealer, clock: o.Clock, audit: o.Audit, skCache: map[string]time.Time{}, skTTL: 5 * time.Second, dev: development}
 	pk, err := keys.PublishableKey(publicHost, development)
 	if err != nil {
 		return nil, Bootstrap{}, err
@@ -278,7 +288,7 @@ func (m *Manager) RotateSigningKey(ctx context.Context) (string, error) {
 		return "", err
 	}
 	_, kid := m.Signer()
-	m.Audit.Record(ctx, audit.Event{Type: audit.SigningKeyRotated, Data: map[string]any{"kid": kid}})
+	m.audit.Record(ctx, audit.Event{Type: audit.SigningKeyRotated, Data: map[string]any{"kid": kid}})
 	return kid, nil
 }
 

@@ -90,7 +90,7 @@ func (m *Manager) CreateSecretKey(ctx context.Context, name string) (plain, id s
 			CreatedAt: m.clock.Now().UnixMilli()})
 	})
 	if err == nil {
-		m.Audit.Record(ctx, audit.Event{Type: audit.SecretKeyCreated, Data: map[string]any{"secret_key_id": id, "name": name, "hint": keys.SecretKeyHint(plain)}})
+		m.audit.Record(ctx, audit.Event{Type: audit.SecretKeyCreated, Data: map[string]any{"secret_key_id": id, "name": name, "hint": keys.SecretKeyHint(plain)}})
 	}
 	return plain, id, err
 }
@@ -113,6 +113,6 @@ func (m *Manager) RevokeSecretKey(ctx context.Context, id string) error {
 	m.mu.Lock()
 	clear(m.skCache)
 	m.mu.Unlock()
-	m.Audit.Record(ctx, audit.Event{Type: audit.SecretKeyRevoked, Data: map[string]any{"secret_key_id": id}})
+	m.audit.Record(ctx, audit.Event{Type: audit.SecretKeyRevoked, Data: map[string]any{"secret_key_id": id}})
 	return nil
 }

@@ -12,9 +12,8 @@ type callerKey struct{}
 func as(key string) context.Context { return context.WithValue(context.Background(), callerKey{}, key) }
 
 func keyed() *Hasher {
-	h := New(fast, 1)
-	h.Caller = func(ctx context.Context) string { s, _ := ctx.Value(callerKey{}).(string); return s }
-	return h
+	return New(Options{Params: fast, Concurrency: 1,
+		Caller: func(ctx context.Context) string { s, _ := ctx.Value(callerKey{}).(string); return s }})
 }
 
 // waitQueued waits until n acquisitions are queued (bounded: the goroutines

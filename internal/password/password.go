@@ -4,7 +4,7 @@
 // when a digest should be replaced by a fresh argon2id one. All hashing runs
 // under a semaphore sized to the CPUs, so a flood of sign-ins queues instead
 // of exhausting memory, and the queue is fair between clients: each waiting
-// client (Hasher.Caller) is served in turn, so one client's flood of hashes
+// client (Options.Caller) is served in turn, so one client's flood of hashes
 // does not starve the others.
 package password
 
@@ -42,10 +42,7 @@ var (
 
 // Hasher hashes and verifies passwords under a concurrency limit.
 type Hasher struct {
-	// Caller names the client on whose behalf ctx hashes (its address):
-	// waiting hashes are served client by client. nil, or "", puts every
-	// hash in one queue.
-	Caller func(ctx context.Context) string
+	caller func(ctx context.Context) string
 
 	p   Params
 	sem *fairSem
@@ -55,12 +52,23 @@ type Hasher struct {
 	dummy         string
 }
 
-// New returns a Hasher; concurrency <= 0 means runtime.NumCPU().
-func New(p Params, concurrency int) *Hasher {
-	if concurrency <= 0 {
-		concurrency = runtime.NumCPU()
+// New returns a Hasher hashing with o.Params.
+func New(o Options) *Hasher {
+	n := o.Concurrency
+	if n <= 0 {
+		n = runtime.NumCPU()
 	}
-	return &Hasher{p: p, sem: newFairSem(concurrency)}
+	return &Hasher{p: o.Params, sem: newFairSem(n), caller: o.Caller}
+}
+
+// Options configure New.
+type Options struct {
+	Params      Params
+	Concurrency int // hashes running at once; 0: the CPU count
+	// Caller names the client on whose behalf ctx hashes (its address):
+	// waiting hashes are served client by client. nil, or "", puts every
+	// hash in one queue.
+	Caller func(ctx context.Context) string
 }
 
 // Params returns the hasher's argon2id parameters.
@@ -70,8 +78,8 @@ func (h *Hasher) Params() Params { return h.p }
 // gives it back.
 func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
 	key := ""
-	if h.Caller != nil {
-		key = h.Caller(ctx)
+	if h.caller != nil {
+		key = h.caller(ctx)
 	}
 	if err := h.sem.acquire(ctx, key); err != nil {
 		return nil, err

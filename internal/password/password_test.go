@@ -23,7 +23,7 @@ var fast = Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 func TestHashRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	for _, p := range []Params{fast, DefaultParams} {
-		h := New(p, 2)
+		h := New(Options{Params: p, Concurrency: 2})
 		d, err := h.Hash(ctx, "correct horse battery")
 		if err != nil {
 			t.Fatal(err)
@@ -44,8 +44,8 @@ func TestHashRoundTrip(t *testing.T) {
 		}
 	}
 	// Old parameters verify but ask for a rehash.
-	old, _ := New(fast, 1).Hash(ctx, "pw-with-old-params")
-	if ok, rehash, _ := New(DefaultParams, 1).Verify(ctx, "pw-with-old-params", old); !ok || !rehash {
+	old, _ := New(Options{Params: fast, Concurrency: 1}).Hash(ctx, "pw-with-old-params")
+	if ok, rehash, _ := New(Options{Params: DefaultParams, Concurrency: 1}).Verify(ctx, "pw-with-old-params", old); !ok || !rehash {
 		t.Fatalf("old params: ok=%v rehash=%v", ok, rehash)
 	}
 }
@@ -83,7 +83,7 @@ func TestImportedFormats(t *testing.T) {
 		{"argon2id", a2id},
 		{"scrypt_firebase", firebaseDigest(t, pw)},
 	}
-	h := New(DefaultParams, 2)
+	h := New(Options{Params: DefaultParams, Concurrency: 2})
 	for _, c := range cases {
 		t.Run(c.hasher, func(t *testing.T) {
 			stored, err := ImportDigest(c.hasher, c.digest)
@@ -105,7 +105,7 @@ func TestImportedFormats(t *testing.T) {
 }
 
 func TestMalformedDigests(t *testing.T) {
-	h := New(fast, 1)
+	h := New(Options{Params: fast, Concurrency: 1})
 	bad := []struct{ hasher, digest string }{
 		{"bcrypt", "$2a$04$short"},
 		{"bcrypt", "$2a$31$" + strings.Repeat("a", 53)},
@@ -138,7 +138,7 @@ func TestBcryptNoTruncation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := New(fast, 1)
+	h := New(Options{Params: fast, Concurrency: 1})
 	for _, pw := range []string{a, b} {
 		if ok, _, err := h.Verify(context.Background(), pw, string(digest)); ok || err != nil {
 			t.Fatalf("100-byte password matched a bcrypt digest of its first 72 bytes: %v %v", ok, err)
@@ -147,7 +147,7 @@ func TestBcryptNoTruncation(t *testing.T) {
 }
 
 func TestSemaphoreHonoursContext(t *testing.T) {
-	h := New(fast, 1)
+	h := New(Options{Params: fast, Concurrency: 1})
 	release, err := h.acquire(context.Background()) // occupy the only slot
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +183,7 @@ func FuzzVerify(f *testing.F) {
 		"pbkdf2_sha256$1000$salt$aGFzaGhhc2hoYXNoaGFzaA==", scryptFirebasePrefix + "a$b$c$d$8$4", "", "$argon2i$"} {
 		f.Add(s)
 	}
-	h := New(fast, 1)
+	h := New(Options{Params: fast, Concurrency: 1})
 	f.Fuzz(func(t *testing.T, digest string) {
 		ok, _, err := h.Verify(context.Background(), "password", digest)
 		if ok && err != nil {
@@ -193,7 +193,7 @@ func FuzzVerify(f *testing.F) {
 }
 
 func BenchmarkHashDefault(b *testing.B) {
-	h := New(DefaultParams, 0)
+	h := New(Options{Params: DefaultParams})
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := h.Hash(context.Background(), "benchmark password"); err != nil {

@@ -23,7 +23,7 @@ func tooMany(t *testing.T, err error, what string) {
 // 20 per 10 minutes per client to any recipients.
 func TestCodeMailLimits(t *testing.T) {
 	c := &fakeClock{t: time.Unix(1_800_000_000, 0)}
-	p := &Policy{Limiter: &Memory{Now: c.now}}
+	p := New(Options{Limiter: &Memory{Now: c.now}})
 	ipA := gatehouse.WithCaller(context.Background(), gatehouse.Caller{Addr: netip.MustParseAddr("192.0.2.1")})
 	ipB := gatehouse.WithCaller(context.Background(), gatehouse.Caller{Addr: netip.MustParseAddr("192.0.2.2")})
 

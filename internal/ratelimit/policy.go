@@ -55,10 +55,23 @@ var (
 
 // Policy applies the rules to HTTP requests. A nil *Policy limits nothing.
 type Policy struct {
+	limiter Limiter
+	trusted []netip.Prefix
+	log     *slog.Logger
+}
+
+// Options configure New.
+type Options struct {
 	Limiter Limiter
 	Trusted []netip.Prefix // proxies whose X-Forwarded-For is believed
 	Log     *slog.Logger
 }
+
+// New returns a Policy counting in o.Limiter.
+func New(o Options) *Policy { return &Policy{limiter: o.Limiter, trusted: o.Trusted, log: o.Log} }
+
+// Limiter returns the store the policy counts in.
+func (p *Policy) Limiter() Limiter { return p.limiter }
 
 // FrontendRule returns the rule for a Frontend API request (method already
 // resolved from ?_method=), or false when the route is not limited.
@@ -108,11 +121,11 @@ func FrontendRule(method, path string) (Rule, bool) {
 // IP. Mount it after method overriding and inside CORS, so a browser can
 // read the 429.
 func (p *Policy) Frontend(next http.Handler) http.Handler {
-	if p == nil || p.Limiter == nil {
+	if p == nil || p.limiter == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rule, ok := FrontendRule(r.Method, r.URL.Path); ok && !p.Allow(w, r, rule, gatehouse.RateKey(httpx.ClientAddr(r, p.Trusted))) {
+		if rule, ok := FrontendRule(r.Method, r.URL.Path); ok && !p.Allow(w, r, rule, gatehouse.RateKey(httpx.ClientAddr(r, p.trusted))) {
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -141,10 +154,10 @@ func (p *Policy) Allow(w http.ResponseWriter, r *http.Request, rule Rule, key st
 // answer (the hosted pages): nil when every rule allows the request, else
 // the error to show (429 with meta.retry_after_seconds, or 503).
 func (p *Policy) Check(r *http.Request, rules ...Rule) *gatehouse.Error {
-	if p == nil || p.Limiter == nil {
+	if p == nil || p.limiter == nil {
 		return nil
 	}
-	return p.CheckKey(r.Context(), gatehouse.RateKey(httpx.ClientAddr(r, p.Trusted)), rules...)
+	return p.CheckKey(r.Context(), gatehouse.RateKey(httpx.ClientAddr(r, p.trusted)), rules...)
 }
 
 // CheckKey applies rules to an explicit key (a secret key's digest, say):
@@ -152,7 +165,7 @@ func (p *Policy) Check(r *http.Request, rules ...Rule) *gatehouse.Error {
 // asked in order and the first refusal stops, so put the cheapest-to-burn
 // (the caller's own) counters first.
 func (p *Policy) CheckKey(ctx context.Context, key string, rules ...Rule) *gatehouse.Error {
-	if p == nil || p.Limiter == nil {
+	if p == nil || p.limiter == nil {
 		return nil
 	}
 	for _, rule := range rules {
@@ -177,7 +190,7 @@ func callerKey(ctx context.Context) (string, bool) {
 // reaches the counter store only as a digest. It returns nil or the error to
 // answer with (429 too_many_requests, or 503 when the limiter cannot decide).
 func (p *Policy) CodeMail(ctx context.Context, address string) error {
-	if p == nil || p.Limiter == nil {
+	if p == nil || p.limiter == nil {
 		return nil
 	}
 	if ip, ok := callerKey(ctx); ok {
@@ -200,13 +213,13 @@ func digest(kind, v string) string {
 
 // decide asks the limiter and turns a refusal into the Clerk error to send.
 func (p *Policy) decide(ctx context.Context, rule Rule, key string) *gatehouse.Error {
-	if p == nil || p.Limiter == nil {
+	if p == nil || p.limiter == nil {
 		return nil
 	}
-	d, err := p.Limiter.Allow(ctx, rule, key)
+	d, err := p.limiter.Allow(ctx, rule, key)
 	if err != nil {
-		if p.Log != nil {
-			p.Log.Error("rate limiter unavailable: refusing the request", "rule", rule.Name, "error", err.Error())
+		if p.log != nil {
+			p.log.Error("rate limiter unavailable: refusing the request", "rule", rule.Name, "error", err.Error())
 		}
 		return gatehouse.Err(gatehouse.CodeServiceUnavailable).
 			Long("The request could not be checked against rate limits right now. Please retry.").With("cause", "rate_limiter")

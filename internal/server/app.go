@@ -109,14 +109,14 @@ func openWithStore(ctx context.Context, c config.Config, log *slog.Logger, st *s
 	if c.Clock != nil {
 		clock = c.Clock
 	}
-	mgr, boot, err := instance.Open(ctx, st, sealer, clock, c.PublicHost(), c.Mode == config.ModeDevelopment)
+	auditLog := audit.New(audit.Options{Store: st, Clock: clock, Logger: log})
+	mgr, boot, err := instance.Open(ctx, instance.Options{Store: st, Sealer: sealer, Clock: clock, PublicHost: c.PublicHost(),
+		Development: c.Mode == config.ModeDevelopment, Audit: auditLog})
 	if err != nil {
 		return nil, err
 	}
-	hasher := password.New(password.DefaultParams, runtime.NumCPU())
-	hasher.Caller = httpx.RateKeyOf // waiting hashes are served client by client
-	auditLog := &audit.Log{Store: st, Clock: clock, Logger: log}
-	mgr.Audit = auditLog
+	// Waiting hashes are served client by client.
+	hasher := password.New(password.Options{Params: password.DefaultParams, Concurrency: runtime.NumCPU(), Caller: httpx.RateKeyOf})
 	var sender mail.Sender = mail.Log{Logger: log}
 	if c.SMTPURL != "" {
 		smtpSender, err := mail.NewSMTP(c.SMTPURL, c.MailFrom, nil)
@@ -127,19 +127,18 @@ func openWithStore(ctx context.Context, c config.Config, log *slog.Logger, st *s
 	}
 	mailer := &mail.CodeMailer{Sender: sender, AppName: func() string { return mgr.Settings().ApplicationName }}
 	outbox := &webhook.Outbox{InstanceID: mgr.ID, Clock: clock, PublicURL: c.PublicURL}
-	us := users.New(st, hasher, clock, mgr.Settings)
-	us.Audit = auditLog
+	uo := users.Options{Store: st, Hasher: hasher, Clock: clock, Settings: mgr.Settings, Events: outbox, Audit: auditLog}
 	if c.HIBP {
-		us.Pwned = &password.Pwned{RangeURL: c.HIBPURL}
-		us.OnPwnedError = func(err error) {
+		uo.Pwned = &password.Pwned{RangeURL: c.HIBPURL}
+		uo.OnPwnedError = func(err error) {
 			if log != nil {
 				log.Warn("breached-password check unavailable; accepting the password (the common-password list still applied)", "error", err.Error())
 			}
 		}
 	}
-	us.SetEmitter(outbox)
-	ss := session.New(st, mgr, clock, c.Issuer)
-	ss.Audit = auditLog
+	us := users.New(uo)
+	ss := session.New(session.Options{Store: st, Instance: mgr, Clock: clock, Issuer: c.Issuer, PublicURL: c.PublicURL,
+		Events: outbox, Audit: auditLog})
 	if c.Mode == config.ModeProduction {
 		// Dev-browser tokens are development credentials: none survive a
 		// switch to production (the FAPI ignores them there anyway).
@@ -149,8 +148,6 @@ func openWithStore(ctx context.Context, c config.Config, log *slog.Logger, st *s
 			log.Info("production mode: deleted the development instance's dev browsers", "count", n)
 		}
 	}
-	ss.PublicURL = c.PublicURL
-	ss.SetEmitter(outbox)
 	// The phantom-id key is derived from the encryption key (never stored),
 	// so every node and every restart derives the same one.
 	phantomKey, err := hkdf.Key(sha256.New, key, []byte(mgr.ID()), "gatehouse phantom identification ids v1", 32)
@@ -175,15 +172,18 @@ func openWithStore(ctx context.Context, c config.Config, log *slog.Logger, st *s
 		Users: us, Sessions: ss, Flow: fl, Mail: mailer, Webhooks: wh, Dispatch: disp, Audit: auditLog,
 		Assets: assets.New(c.AssetOptions(logger))}
 	if c.RateLimits != "off" {
-		app.Limits = &ratelimit.Policy{Limiter: ratelimit.NewMemory(), Trusted: c.TrustedProxies, Log: logger}
-		if c.RedisURL != "" {
+		var limiter ratelimit.Limiter = ratelimit.NewMemory()
+		if c.Limiter != nil {
+			limiter = c.Limiter
+		} else if c.RedisURL != "" {
 			rl, err := ratelimit.NewRedis(ctx, c.RedisURL)
 			if err != nil {
 				return nil, fmt.Errorf("--redis-url: %w", err)
 			}
-			app.redis, app.Limits.Limiter = rl, rl
+			app.redis, limiter = rl, rl
 		}
-		fl.MailGate = app.Limits.CodeMail
+		app.Limits = ratelimit.New(ratelimit.Options{Limiter: limiter, Trusted: c.TrustedProxies, Log: logger})
+		fl.MailGate = app.Limits.CodeMail // core-flow: flow.Options could take it
 	} else if c.Mode == config.ModeProduction {
 		logger.Warn("rate limits are off (--rate-limits off): sign-in and sign-up are open to brute force")
 	}

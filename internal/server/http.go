@@ -31,9 +31,9 @@ func (a *App) Handler() http.Handler {
 	if a.Config.BAPIListen == "" {
 		mux.Handle("/api/v1/", http.StripPrefix("/api/v1", a.bapi().Handler()))
 	}
-	api := &fapi.API{Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Flow: a.Flow,
+	api := fapi.New(fapi.Options{Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Flow: a.Flow,
 		Clock: a.Clock, PublicURL: a.Config.PublicURL, Dev: a.Config.Mode == config.ModeDevelopment, Limits: a.Limits,
-		CookieDomain: a.Config.CookieDomain}
+		CookieDomain: a.Config.CookieDomain})
 	front := api.Handler()
 	mux.Handle("/v1/", front)
 	mux.Handle("/.well-known/", front)
@@ -65,8 +65,8 @@ func (a *App) BAPIHandler() http.Handler {
 }
 
 func (a *App) bapi() *bapi.API {
-	return &bapi.API{Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Webhooks: a.Webhooks, Clock: a.Clock, Limits: a.Limits, Audit: a.Audit,
-		PublicURL: a.Config.PublicURL}
+	return bapi.New(bapi.Options{Instance: a.Instance, Users: a.Users, Sessions: a.Sessions, Webhooks: a.Webhooks, Clock: a.Clock, Limits: a.Limits, Audit: a.Audit,
+		PublicURL: a.Config.PublicURL})
 }
 
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {

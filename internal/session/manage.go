@@ -173,5 +173,5 @@ func (s *Service) auditSession(ctx context.Context, q *store.Q, sess *gatehouse.
 	if sess.Status == gatehouse.SessionRevoked {
 		typ = audit.SessionRevoked
 	}
-	return s.Audit.In(ctx, q, audit.Event{Type: typ, UserID: sess.UserID, SessionID: sess.ID, Data: map[string]any{"status": sess.Status}})
+	return s.audit.In(ctx, q, audit.Event{Type: typ, UserID: sess.UserID, SessionID: sess.ID, Data: map[string]any{"status": sess.Status}})
 }

@@ -27,25 +27,36 @@ const (
 
 // Service implements clients, sessions and tokens.
 type Service struct {
-	events store.Emitter
-	st     *store.Store
-	inst   *instance.Manager
-	clock  gatehouse.Clock
-	issuer string
-	reuse  *reuseCache // envelope tokens (see EnvelopeToken)
-
-	Audit *audit.Log // session revocations and sign-outs (nil: none)
-
-	PublicURL string // the instance's public URL: {{user.image_url}} is absolute under it
+	events    store.Emitter
+	st        *store.Store
+	inst      *instance.Manager
+	clock     gatehouse.Clock
+	issuer    string
+	reuse     *reuseCache // envelope tokens (see EnvelopeToken)
+	audit     *audit.Log
+	publicURL string
 }
 
-// New returns a Service signing tokens with issuer as iss.
-func New(st *store.Store, inst *instance.Manager, clock gatehouse.Clock, issuer string) *Service {
-	return &Service{st: st, inst: inst, clock: clock, issuer: issuer, reuse: newReuseCache(50_000)}
+// Options configure New.
+type Options struct {
+	Store    *store.Store
+	Instance *instance.Manager
+	Clock    gatehouse.Clock
+	Issuer   string // the iss of session tokens
+	// PublicURL is the instance's public URL: {{user.image_url}} is
+	// absolute under it.
+	PublicURL string
+	// Events records session events in the webhook outbox (nil: none).
+	Events store.Emitter
+	// Audit records session revocations and sign-outs (nil: none).
+	Audit *audit.Log
 }
 
-// SetEmitter makes the service record session events in the webhook outbox.
-func (s *Service) SetEmitter(e store.Emitter) { s.events = e }
+// New returns a Service signing tokens with o.Issuer as iss.
+func New(o Options) *Service {
+	return &Service{st: o.Store, inst: o.Instance, clock: o.Clock, issuer: o.Issuer, publicURL: o.PublicURL,
+		events: o.Events, audit: o.Audit, reuse: newReuseCache(50_000)}
+}
 
 // Issuer returns the iss claim value.
 func (s *Service) Issuer() string { return s.issuer }

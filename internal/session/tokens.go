@@ -83,7 +83,7 @@ func (s *Service) mint(ctx context.Context, sess *gatehouse.Session, u *gatehous
 			}
 		}
 		data := ShortcodeData(u)
-		data["user"].(map[string]any)["image_url"] = wire.ImageURL(u, s.PublicURL)
+		data["user"].(map[string]any)["image_url"] = wire.ImageURL(u, s.publicURL)
 		for k, v := range RenderClaims(tmpl, data) {
 			if !reserved[k] {
 				claims[k] = v

@@ -53,13 +53,13 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (*gatehouse.User, 
 			return err
 		}
 		if u.Banned {
-			if err := s.Audit.In(ctx, q, audit.Event{Type: audit.UserBanned, UserID: u.ID}); err != nil {
+			if err := s.audit.In(ctx, q, audit.Event{Type: audit.UserBanned, UserID: u.ID}); err != nil {
 				return err
 			}
 		}
 		if u.Locked {
 			_, secs := s.settings().Lockout()
-			return s.Audit.In(ctx, q, audit.Event{Type: audit.UserLocked, UserID: u.ID, Data: map[string]any{"reason": "administrator", "lockout_seconds": secs}})
+			return s.audit.In(ctx, q, audit.Event{Type: audit.UserLocked, UserID: u.ID, Data: map[string]any{"reason": "administrator", "lockout_seconds": secs}})
 		}
 		return nil
 	})
@@ -262,12 +262,12 @@ func (s *Service) CheckPassword(ctx context.Context, pw string, skipChecks bool)
 	if password.IsCommon(pw) {
 		return errPwned("common")
 	}
-	if s.Pwned != nil {
-		hit, err := s.Pwned.Breached(ctx, pw)
+	if s.pwned != nil {
+		hit, err := s.pwned.Breached(ctx, pw)
 		switch {
 		case err != nil:
-			if s.OnPwnedError != nil {
-				s.OnPwnedError(err)
+			if s.onPwnedError != nil {
+				s.onPwnedError(err)
 			}
 		case hit:
 			return errPwned("breach")

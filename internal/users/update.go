@@ -105,7 +105,7 @@ func (s *Service) Update(ctx context.Context, id string, p UpdateParams) (*gateh
 		return nil
 	})
 	if err == nil && setPassword {
-		s.Audit.Record(ctx, audit.Event{Type: audit.PasswordChanged, UserID: id})
+		s.audit.Record(ctx, audit.Event{Type: audit.PasswordChanged, UserID: id})
 	}
 	return u, err
 }

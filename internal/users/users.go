@@ -22,6 +22,20 @@ type Service struct {
 	clock    gatehouse.Clock
 	settings func() gatehouse.Settings
 
+	pwned        *password.Pwned
+	onPwnedError func(error)
+	audit        *audit.Log
+}
+
+// Options configure New.
+type Options struct {
+	Store  *store.Store
+	Hasher *password.Hasher
+	Clock  gatehouse.Clock
+	// Settings returns the current instance settings.
+	Settings func() gatehouse.Settings
+	// Events records user events in the webhook outbox (nil: none).
+	Events store.Emitter
 	// Pwned, when set, checks new passwords against a breach corpus
 	// (k-anonymity range API); nil: only the bundled common-password list.
 	Pwned *password.Pwned
@@ -33,15 +47,13 @@ type Service struct {
 	Audit *audit.Log
 }
 
-// New returns a Service. settings returns the current instance settings.
-func New(st *store.Store, hasher *password.Hasher, clock gatehouse.Clock, settings func() gatehouse.Settings) *Service {
-	return &Service{st: st, hasher: hasher, clock: clock, settings: settings}
+// New returns a Service.
+func New(o Options) *Service {
+	return &Service{st: o.Store, hasher: o.Hasher, clock: o.Clock, settings: o.Settings, events: o.Events,
+		pwned: o.Pwned, onPwnedError: o.OnPwnedError, audit: o.Audit}
 }
 
 func (s *Service) now() int64 { return s.clock.Now().UnixMilli() }
-
-// SetEmitter makes the service record user events in the webhook outbox.
-func (s *Service) SetEmitter(e store.Emitter) { s.events = e }
 
 // Get returns one user.
 func (s *Service) Get(ctx context.Context, id string) (*gatehouse.User, error) {
@@ -148,7 +160,7 @@ func (s *Service) SetBanned(ctx context.Context, id string, banned bool) (*gateh
 		if banned {
 			typ = audit.UserBanned
 		}
-		s.Audit.Record(ctx, audit.Event{Type: typ, UserID: id})
+		s.audit.Record(ctx, audit.Event{Type: typ, UserID: id})
 	}
 	if err != nil || !revoke {
 		return u, err
@@ -166,7 +178,7 @@ func (s *Service) SetBanned(ctx context.Context, id string, banned bool) (*gateh
 			if err := store.Emit(ctx, s.events, q, gatehouse.EventSessionRevoked, sess); err != nil {
 				return err
 			}
-			if err := s.Audit.In(ctx, q, audit.Event{Type: audit.SessionRevoked, UserID: id, SessionID: sid, Data: map[string]any{"status": sess.Status, "reason": "ban"}}); err != nil {
+			if err := s.audit.In(ctx, q, audit.Event{Type: audit.SessionRevoked, UserID: id, SessionID: sid, Data: map[string]any{"status": sess.Status, "reason": "ban"}}); err != nil {
 				return err
 			}
 		}
@@ -184,7 +196,7 @@ func (s *Service) Lock(ctx context.Context, id string) (*gatehouse.User, error) 
 		return nil
 	})
 	if err == nil {
-		s.Audit.Record(ctx, audit.Event{Type: audit.UserLocked, UserID: id, Data: map[string]any{"reason": "administrator", "lockout_seconds": secs}})
+		s.audit.Record(ctx, audit.Event{Type: audit.UserLocked, UserID: id, Data: map[string]any{"reason": "administrator", "lockout_seconds": secs}})
 	}
 	return u, err
 }
@@ -196,7 +208,7 @@ func (s *Service) Unlock(ctx context.Context, id string) (*gatehouse.User, error
 		return nil
 	})
 	if err == nil {
-		s.Audit.Record(ctx, audit.Event{Type: audit.UserUnlocked, UserID: id})
+		s.audit.Record(ctx, audit.Event{Type: audit.UserUnlocked, UserID: id})
 	}
 	return u, err
 }
