@@ -78,12 +78,14 @@ func StartConfig(t testing.TB, e Engine, mut func(*config.Config)) *Server {
 	}
 	logs := &Logs{}
 	log = slog.New(logs.wrap(log.Handler()))
+	capture := &mail.Capture{}
+	if cfg.MailSender == nil {
+		cfg.MailSender = capture
+	}
 	app, err := server.Open(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatalf("open server: %v", err)
 	}
-	capture := &mail.Capture{}
-	app.Mail.Sender = capture
 	ts.Config.Handler = app.Handler()
 	ts.Start()
 	t.Cleanup(func() { ts.Close(); app.Close() })

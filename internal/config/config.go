@@ -21,6 +21,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/assets"
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
 )
 
@@ -68,6 +69,9 @@ type Config struct {
 	// Limiter counts the rate limits when set (tests inject one with a
 	// frozen clock); nil: in memory, or Redis with RedisURL. Not a flag.
 	Limiter ratelimit.Limiter
+	// MailSender delivers the e-mails when set (tests capture them); nil:
+	// SMTPURL, or the log. Not a flag.
+	MailSender mail.Sender
 
 	cookieDomainSet    bool
 	webhookLeaseEnv    string

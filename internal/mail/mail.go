@@ -29,9 +29,21 @@ type Sender interface {
 // CodeMailer renders code e-mails and hands them to a Sender. It satisfies
 // the flow engine's Mailer.
 type CodeMailer struct {
-	Sender  Sender
-	AppName func() string
+	codeMailerOptions
 }
+
+// CodeMailerOptions configure NewCodeMailer.
+type CodeMailerOptions struct {
+	Sender  Sender
+	AppName func() string // the application name in the e-mails ("": Gatehouse)
+}
+
+// codeMailerOptions is embedded under an unexported name: fixed at
+// NewCodeMailer.
+type codeMailerOptions = CodeMailerOptions
+
+// NewCodeMailer returns a CodeMailer sending through o.Sender.
+func NewCodeMailer(o CodeMailerOptions) *CodeMailer { return &CodeMailer{codeMailerOptions: o} }
 
 // SendCode renders the e-mail for purpose and sends it.
 func (c *CodeMailer) SendCode(ctx context.Context, to, purpose, code string) error {

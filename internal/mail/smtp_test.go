@@ -164,7 +164,7 @@ func TestSMTPDeliversOverSTARTTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cm := &CodeMailer{Sender: sender, AppName: func() string { return "Acmé <Tools>" }}
+	cm := NewCodeMailer(CodeMailerOptions{Sender: sender, AppName: func() string { return "Acmé <Tools>" }})
 	if err := cm.SendCode(context.Background(), "ada@example.com", "verification_code", "123456"); err != nil {
 		t.Fatalf("send: %v", err)
 	}

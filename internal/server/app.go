@@ -125,8 +125,21 @@ func openWithStore(ctx context.Context, c config.Config, log *slog.Logger, st *s
 		}
 		sender = smtpSender
 	}
-	mailer := &mail.CodeMailer{Sender: sender, AppName: func() string { return mgr.Settings().ApplicationName }}
-	outbox := &webhook.Outbox{InstanceID: mgr.ID, Clock: clock, PublicURL: c.PublicURL}
+	if c.MailSender != nil {
+		sender = c.MailSender
+	}
+	mailer := mail.NewCodeMailer(mail.CodeMailerOptions{Sender: sender, AppName: func() string { return mgr.Settings().ApplicationName }})
+	logger := log
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	disp := webhook.NewDispatcher(webhook.DispatcherOptions{Store: st, Sealer: sealer, Clock: clock, Log: logger,
+		AllowPrivate: c.WebhookAllowPrivate, Lease: c.WebhookLease, Timeout: min(15*time.Second, c.WebhookLease/2)})
+	if c.WebhookAllowPrivate && c.Mode == config.ModeProduction {
+		logger.Warn("webhook endpoints may point at loopback and private addresses (--webhook-allow-private); the SSRF guard is off")
+	}
+	wh := webhook.New(webhook.Options{Store: st, Sealer: sealer, Clock: clock, AllowPrivate: c.WebhookAllowPrivate, Dispatcher: disp})
+	outbox := webhook.NewOutbox(webhook.OutboxOptions{InstanceID: mgr.ID, Clock: clock, PublicURL: c.PublicURL, Notify: disp.Wake})
 	uo := users.Options{Store: st, Hasher: hasher, Clock: clock, Settings: mgr.Settings, Events: outbox, Audit: auditLog}
 	if c.HIBP {
 		uo.Pwned = &password.Pwned{RangeURL: c.HIBPURL}
@@ -157,17 +170,6 @@ func openWithStore(ctx context.Context, c config.Config, log *slog.Logger, st *s
 	fl := flow.New(flow.Options{Store: st, Users: us, Sessions: ss, Clock: clock, Mailer: mailer,
 		Dev: c.Mode == config.ModeDevelopment, Settings: mgr.Settings, Events: outbox, Audit: auditLog,
 		PhantomKey: phantomKey, InstanceCreatedAt: mgr.CreatedAt()})
-	logger := log
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	disp := &webhook.Dispatcher{Store: st, Sealer: sealer, Clock: clock, Log: logger, AllowPrivate: c.WebhookAllowPrivate,
-		Lease: c.WebhookLease, Timeout: min(15*time.Second, c.WebhookLease/2)}
-	if c.WebhookAllowPrivate && c.Mode == config.ModeProduction {
-		logger.Warn("webhook endpoints may point at loopback and private addresses (--webhook-allow-private); the SSRF guard is off")
-	}
-	outbox.Notify = disp.Wake
-	wh := &webhook.Service{Store: st, Sealer: sealer, Clock: clock, AllowPrivate: c.WebhookAllowPrivate, Dispatcher: disp}
 	app := &App{Config: c, Log: log, Clock: clock, Store: st, Instance: mgr, Hasher: hasher, Bootstrap: boot,
 		Users: us, Sessions: ss, Flow: fl, Mail: mailer, Webhooks: wh, Dispatch: disp, Audit: auditLog,
 		Assets: assets.New(c.AssetOptions(logger))}

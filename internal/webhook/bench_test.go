@@ -41,7 +41,7 @@ func benchDispatch(b *testing.B, st *store.Store) {
 	defer srv.Close()
 	clock := gatehouse.NewFakeClock(time.Now())
 	e := newEnv(b, st, newSealer(b), clock)
-	e.disp = &webhook.Dispatcher{Store: st, Sealer: e.svc.Sealer, Clock: clock, Log: discard(), AllowPrivate: true}
+	e.disp = webhook.NewDispatcher(webhook.DispatcherOptions{Store: st, Sealer: e.svc.Sealer, Clock: clock, Log: discard(), AllowPrivate: true})
 	u := srv.URL
 	if _, err := e.svc.Create(context.Background(), webhook.EndpointParams{URL: &u}); err != nil {
 		b.Fatal(err)

@@ -25,6 +25,15 @@ const DisableAfter = 5 * 24 * time.Hour
 
 // Dispatcher sends due deliveries.
 type Dispatcher struct {
+	dispatcherOptions
+
+	once   sync.Once
+	client *http.Client
+	wake   chan struct{}
+}
+
+// DispatcherOptions configure NewDispatcher.
+type DispatcherOptions struct {
 	Store        *store.Store
 	Sealer       *keys.Sealer
 	Clock        gatehouse.Clock
@@ -35,11 +44,14 @@ type Dispatcher struct {
 	Workers      int           // concurrent sends (default 16)
 	Idle         time.Duration // sleep when nothing is due (default 200 ms)
 	Timeout      time.Duration // per request (default 15 s)
-
-	once   sync.Once
-	client *http.Client
-	wake   chan struct{}
 }
+
+// dispatcherOptions is embedded under an unexported name: fixed at
+// NewDispatcher.
+type dispatcherOptions = DispatcherOptions
+
+// NewDispatcher returns a Dispatcher; Run starts it.
+func NewDispatcher(o DispatcherOptions) *Dispatcher { return &Dispatcher{dispatcherOptions: o} }
 
 func (d *Dispatcher) init() {
 	d.once.Do(func() {

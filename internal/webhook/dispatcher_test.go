@@ -42,10 +42,10 @@ func newSealer(t testing.TB) *keys.Sealer {
 }
 
 func newEnv(t testing.TB, st *store.Store, sealer *keys.Sealer, clock *gatehouse.FakeClock) *env {
-	disp := &webhook.Dispatcher{Store: st, Sealer: sealer, Clock: clock, Log: discard(), AllowPrivate: true, Timeout: 5 * time.Second}
+	disp := webhook.NewDispatcher(webhook.DispatcherOptions{Store: st, Sealer: sealer, Clock: clock, Log: discard(), AllowPrivate: true, Timeout: 5 * time.Second})
 	return &env{st: st, clock: clock, disp: disp,
-		svc: &webhook.Service{Store: st, Sealer: sealer, Clock: clock, AllowPrivate: true, Dispatcher: disp},
-		out: &webhook.Outbox{InstanceID: func() string { return "ins_test" }, Clock: clock}}
+		svc: webhook.New(webhook.Options{Store: st, Sealer: sealer, Clock: clock, AllowPrivate: true, Dispatcher: disp}),
+		out: webhook.NewOutbox(webhook.OutboxOptions{InstanceID: func() string { return "ins_test" }, Clock: clock})}
 }
 
 func (e *env) endpoint(t testing.TB, r *apitest.Receiver, types ...string) *webhook.Endpoint {
@@ -264,7 +264,8 @@ func TestOutboxIsTransactional(t *testing.T) {
 		r := apitest.NewReceiver(t)
 		e.endpoint(t, r)
 		notified := 0
-		e.out.Notify = func() { notified++ }
+		e.out = webhook.NewOutbox(webhook.OutboxOptions{InstanceID: func() string { return "ins_test" }, Clock: e.clock,
+			Notify: func() { notified++ }})
 		boom := errors.New("boom")
 		err := st.Tx(context.Background(), func(q *store.Q) error {
 			s := &gatehouse.Session{ID: "sess_x", UserID: "user_x"}
@@ -321,7 +322,7 @@ func TestSSRFGuardAtSendTime(t *testing.T) {
 	st := storetest.OpenSQLite(t)
 	sealer := newSealer(t)
 	e := newEnv(t, st, sealer, gatehouse.NewFakeClock(time.Now()))
-	e.disp = &webhook.Dispatcher{Store: st, Sealer: sealer, Clock: e.clock, Log: discard()} // guard on
+	e.disp = webhook.NewDispatcher(webhook.DispatcherOptions{Store: st, Sealer: sealer, Clock: e.clock, Log: discard()}) // guard on
 	r := apitest.NewReceiver(t)
 	// Spellings of this machine that resolve from /etc/hosts or are literals
 	// (no DNS query leaves the machine); each address is

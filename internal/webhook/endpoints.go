@@ -14,12 +14,23 @@ import (
 
 // Service manages endpoints and replays.
 type Service struct {
+	serviceOptions
+}
+
+// Options configure New.
+type Options struct {
 	Store        *store.Store
 	Sealer       *keys.Sealer
 	Clock        gatehouse.Clock
-	AllowPrivate bool
-	Dispatcher   *Dispatcher
+	AllowPrivate bool        // endpoints may be loopback/private addresses
+	Dispatcher   *Dispatcher // woken when a replay queues deliveries
 }
+
+// serviceOptions is embedded under an unexported name: fixed at New.
+type serviceOptions = Options
+
+// New returns the endpoint service.
+func New(o Options) *Service { return &Service{serviceOptions: o} }
 
 // Endpoint is an endpoint with its secret opened (for the API).
 type Endpoint struct {

@@ -60,8 +60,8 @@ func TestMultiNodeNoDuplicateDeliveries(t *testing.T) {
 			var wg sync.WaitGroup
 			perNode := make([]int, nodes)
 			for i, st := range stores {
-				d := &webhook.Dispatcher{Store: st, Sealer: sealer, Clock: clock, Log: discard(), AllowPrivate: true,
-					Batch: 8, Workers: 4, Idle: 5 * time.Millisecond}
+				d := webhook.NewDispatcher(webhook.DispatcherOptions{Store: st, Sealer: sealer, Clock: clock, Log: discard(), AllowPrivate: true,
+					Batch: 8, Workers: 4, Idle: 5 * time.Millisecond})
 				wg.Add(1)
 				go func() {
 					defer wg.Done()

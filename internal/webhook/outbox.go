@@ -54,12 +54,23 @@ type httpRequest struct {
 
 // Outbox implements store.Emitter.
 type Outbox struct {
+	outboxOptions
+}
+
+// OutboxOptions configure NewOutbox.
+type OutboxOptions struct {
 	InstanceID func() string
 	Clock      gatehouse.Clock
 	Notify     func() // called after the transaction commits (wakes the dispatcher)
 
 	PublicURL string // the instance's public URL (absolute image_url in user payloads)
 }
+
+// outboxOptions is embedded under an unexported name: fixed at NewOutbox.
+type outboxOptions = OutboxOptions
+
+// NewOutbox returns an Outbox.
+func NewOutbox(o OutboxOptions) *Outbox { return &Outbox{outboxOptions: o} }
 
 var _ store.Emitter = (*Outbox)(nil)
 

@@ -41,8 +41,8 @@ var allowedHosts = []struct{ host, addr string }{
 // Save time: every spelling of a forbidden destination is refused unless
 // --webhook-allow-private; malformed hosts are refused always.
 func TestValidateURL(t *testing.T) {
-	strict := &Service{}
-	lax := &Service{AllowPrivate: true}
+	strict := New(Options{})
+	lax := New(Options{AllowPrivate: true})
 	for _, u := range []string{"", "ftp://example.com/", "/relative", "https://", "https://user:pw@example.com/", "javascript:alert(1)",
 		"https://example.com/" + strings.Repeat("a", 2100), "http://1.2.3.4.5/", "http://256.1.1.1/", "http://foo.0x10/",
 		"http://127.0.0.1.5/", "http://ｌｏｃａｌｈｏｓｔ/", "http://bücher.example/"} {
