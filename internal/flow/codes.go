@@ -99,13 +99,13 @@ func (e *Engine) mailCode(ctx context.Context, c *codeToSend) error {
 // gateMail asks MailGate whether a code may be mailed to address, keyed by
 // the address's normal form so that spellings of one address share a count.
 func (e *Engine) gateMail(ctx context.Context, address string) error {
-	if e.MailGate == nil {
+	if e.mailGate == nil {
 		return nil
 	}
 	if n, ok := users.NormalizeEmail(address); ok {
 		address = n
 	}
-	return e.MailGate(ctx, address)
+	return e.mailGate(ctx, address)
 }
 
 // emitEmail records email.created with the rendered message.

@@ -53,8 +53,6 @@ func TestErrorHelpers(t *testing.T) {
 			`422 {"Code":"sign_up_expired","Message":"This attempt has expired. Start again.","LongMessage":"This attempt has expired. Start again.","Meta":null}`},
 		{"session exists", errSessionExists(),
 			`400 {"Code":"session_exists","Message":"You're already signed in.","LongMessage":"You're already signed in.","Meta":null}`},
-		{"formErr shim", formErr(422, "verification_missing", "Request a code first.", "code"),
-			`422 {"Code":"verification_missing","Message":"Request a code first.","LongMessage":"Request a code first.","Meta":{"param_name":"code"}}`},
 	}
 	for _, c := range cases {
 		ge, ok := gatehouse.AsError(c.err)

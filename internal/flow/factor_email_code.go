@@ -40,7 +40,7 @@ func (e *Engine) prepareCode(ctx context.Context, st *signInStep, p FactorParams
 	}
 	email, ok := emailFor(u, p.EmailAddressID)
 	if !ok {
-		return e.saveSignIn(ctx, st, Decision{Err: formErr(422, gatehouse.CodeParamFormatInvalid, "email_address_id does not belong to this account.", "email_address_id")})
+		return e.saveSignIn(ctx, st, Decision{Err: gatehouse.Err(gatehouse.CodeParamFormatInvalid).Text("email_address_id does not belong to this account.").Param("email_address_id")})
 	}
 	if err := e.gateMail(ctx, email.Value); err != nil {
 		return e.saveSignIn(ctx, st, Decision{Err: err})

@@ -40,11 +40,7 @@ type Mailer interface {
 
 // Engine runs the flows.
 type Engine struct {
-	// MailGate, when set, is asked before every code e-mail — real or
-	// phantom alike — with the normalised recipient address; an error
-	// (429 too_many_requests) refuses the request and sends nothing.
-	MailGate func(ctx context.Context, address string) error
-
+	mailGate func(ctx context.Context, address string) error
 	st       *store.Store
 	users    *users.Service
 	sessions *session.Service
@@ -82,12 +78,16 @@ type Options struct {
 	// InstanceCreatedAt (Unix ms) bounds the creation times phantom ids
 	// claim. Zero: the time New is called.
 	InstanceCreatedAt int64
+	// MailGate, when set, is asked before every code e-mail — real or
+	// phantom alike — with the normalised recipient address; an error
+	// (429 too_many_requests) refuses the request and sends nothing.
+	MailGate func(ctx context.Context, address string) error
 }
 
 // New returns an Engine.
 func New(o Options) *Engine {
 	e := &Engine{st: o.Store, users: o.Users, sessions: o.Sessions, clock: o.Clock, mailer: o.Mailer, dev: o.Dev,
-		settings: o.Settings, events: o.Events, audit: o.Audit, phantomKey: o.PhantomKey, instanceSince: o.InstanceCreatedAt / 1000}
+		settings: o.Settings, mailGate: o.MailGate, events: o.Events, audit: o.Audit, phantomKey: o.PhantomKey, instanceSince: o.InstanceCreatedAt / 1000}
 	if len(e.phantomKey) == 0 {
 		e.phantomKey = make([]byte, 32)
 		if _, err := rand.Read(e.phantomKey); err != nil {
@@ -145,14 +145,6 @@ func isTestEmail(addr string) bool { return strings.Contains(strings.ToLower(add
 
 // Error helpers ------------------------------------------------------------
 // Statuses and default messages come from the catalogue (gatehouse/codes.go).
-
-// formErr is Err(code).Text(msg).Param(param), kept for the call sites in
-// factors.go and signup.go; status is ignored — the catalogue decides it.
-//
-// Deprecated: call gatehouse.Err or one of the named helpers below.
-func formErr(_ int, code gatehouse.Code, msg, param string) *gatehouse.Error {
-	return gatehouse.Err(code).Text(msg).Param(param)
-}
 
 func errIdentifierNotFound() error {
 	return gatehouse.Err(gatehouse.CodeIdentifierNotFound).Param("identifier")

@@ -167,7 +167,7 @@ func (e *Engine) applySignUp(ctx context.Context, su *SignUp, p SignUpParams) er
 	if p.EmailAddress != nil {
 		norm, ok := users.NormalizeEmail(*p.EmailAddress)
 		if !ok {
-			return formErr(422, gatehouse.CodeParamFormatInvalid, "Enter a valid email address.", "email_address")
+			return gatehouse.Err(gatehouse.CodeParamFormatInvalid).Text("Enter a valid email address.").Param("email_address")
 		}
 		if err := e.users.ReleaseStaleEmail(ctx, norm); err != nil {
 			return err

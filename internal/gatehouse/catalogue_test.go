@@ -85,18 +85,12 @@ func TestCodesEmitted(t *testing.T) {
 	}
 	emitted := map[gatehouse.Code][]string{}
 	for _, s := range srcs {
-		var fn string // the enclosing function declaration
 		ast.Inspect(s.file, func(n ast.Node) bool {
 			switch x := n.(type) {
-			case *ast.FuncDecl:
-				fn = x.Name.Name
 			case *ast.CallExpr:
 				if f, ok := s.domainName(x.Fun); ok && f == "Err" && len(x.Args) == 1 {
 					name, ok := s.domainName(x.Args[0])
 					c, known := consts[name]
-					if s.path == "internal/flow/flow.go" && fn == "formErr" {
-						return true // the deprecated shim; its callers are covered by literalAllowed
-					}
 					if !ok || !known {
 						t.Errorf("%s: gatehouse.Err must name a Code constant", s.pos(x))
 						return true
@@ -112,7 +106,7 @@ func TestCodesEmitted(t *testing.T) {
 					return true
 				}
 				v, err := strconv.Unquote(x.Value)
-				if name, ok := byValue[v]; ok && err == nil && !literalAllowed[s.path+" "+v] {
+				if name, ok := byValue[v]; ok && err == nil {
 					t.Errorf("%s: string literal %q spells a code; use gatehouse.%s", s.pos(x), v, name)
 				}
 			}
@@ -130,12 +124,3 @@ func TestCodesEmitted(t *testing.T) {
 	}
 }
 
-// literalAllowed lists string literals that still spell a code, by file and
-// value: the old formErr call sites the flow rewrite replaces with named
-// helpers (flow.go: errVerificationMissing, errSignUpStatusInvalid).
-// Entries no longer needed do no harm; add none.
-var literalAllowed = map[string]bool{
-	"internal/flow/factors.go verification_missing":  true,
-	"internal/flow/signup.go verification_missing":   true,
-	"internal/flow/signup.go sign_up_status_invalid": true,
-}

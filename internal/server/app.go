@@ -167,12 +167,9 @@ func openWithStore(ctx context.Context, c config.Config, log *slog.Logger, st *s
 	if err != nil {
 		return nil, err
 	}
-	fl := flow.New(flow.Options{Store: st, Users: us, Sessions: ss, Clock: clock, Mailer: mailer,
-		Dev: c.Mode == config.ModeDevelopment, Settings: mgr.Settings, Events: outbox, Audit: auditLog,
-		PhantomKey: phantomKey, InstanceCreatedAt: mgr.CreatedAt()})
-	app := &App{Config: c, Log: log, Clock: clock, Store: st, Instance: mgr, Hasher: hasher, Bootstrap: boot,
-		Users: us, Sessions: ss, Flow: fl, Mail: mailer, Webhooks: wh, Dispatch: disp, Audit: auditLog,
-		Assets: assets.New(c.AssetOptions(logger))}
+	var limits *ratelimit.Policy
+	var redis *ratelimit.Redis
+	var mailGate func(context.Context, string) error
 	if c.RateLimits != "off" {
 		var limiter ratelimit.Limiter = ratelimit.NewMemory()
 		if c.Limiter != nil {
@@ -182,13 +179,19 @@ func openWithStore(ctx context.Context, c config.Config, log *slog.Logger, st *s
 			if err != nil {
 				return nil, fmt.Errorf("--redis-url: %w", err)
 			}
-			app.redis, limiter = rl, rl
+			redis, limiter = rl, rl
 		}
-		app.Limits = ratelimit.New(ratelimit.Options{Limiter: limiter, Trusted: c.TrustedProxies, Log: logger})
-		fl.MailGate = app.Limits.CodeMail // core-flow: flow.Options could take it
+		limits = ratelimit.New(ratelimit.Options{Limiter: limiter, Trusted: c.TrustedProxies, Log: logger})
+		mailGate = limits.CodeMail
 	} else if c.Mode == config.ModeProduction {
 		logger.Warn("rate limits are off (--rate-limits off): sign-in and sign-up are open to brute force")
 	}
+	fl := flow.New(flow.Options{Store: st, Users: us, Sessions: ss, Clock: clock, Mailer: mailer,
+		Dev: c.Mode == config.ModeDevelopment, Settings: mgr.Settings, Events: outbox, Audit: auditLog,
+		PhantomKey: phantomKey, InstanceCreatedAt: mgr.CreatedAt(), MailGate: mailGate})
+	app := &App{Config: c, Log: log, Clock: clock, Store: st, Instance: mgr, Hasher: hasher, Bootstrap: boot,
+		Users: us, Sessions: ss, Flow: fl, Mail: mailer, Webhooks: wh, Dispatch: disp, Audit: auditLog,
+		Assets: assets.New(c.AssetOptions(logger)), Limits: limits, redis: redis}
 	return app, nil
 }
 
