@@ -245,8 +245,8 @@ func (a *API) ensureClient(r *http.Request) (*gatehouse.Client, error) {
 	if st.client != nil {
 		return st.client, nil
 	}
-	// core-flow: client creation behind one service call (no store here);
-	// the flow rewrite may fold it into the step's own transaction.
+	// Sign-in and sign-up steps create the client inside their own
+	// transaction instead (stepClient); the other endpoints come here.
 	c, tok, err := a.Sessions.CreateClient(r.Context(), st.dvb)
 	if errors.Is(err, session.ErrDevBrowserBound) {
 		return a.reloadDevBrowserClient(r)
