@@ -123,4 +123,3 @@ func TestCodesEmitted(t *testing.T) {
 		}
 	}
 }
-
