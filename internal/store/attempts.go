@@ -126,3 +126,31 @@ func (q *Q) ReadNonce(ctx context.Context, hash []byte, now int64) (string, erro
 	}
 	return directives, nil
 }
+
+// GetAttemptWithUser loads an attempt of a kind belonging to a client
+// together with the user its state names (the string at the top-level JSON
+// key userKey) and the user's identifications, in one statement when that
+// user exists. user is nil when the state names no user or a user that no
+// longer exists (a second statement then reads the attempt alone).
+func (q *Q) GetAttemptWithUser(ctx context.Context, id, clientID, kind, userKey string) (*AttemptRow, *gatehouse.User, error) {
+	userID, path := "json_extract(a.state, ?)", "$."+userKey
+	if q.engine == Postgres {
+		userID, path = "(a.state::json ->> ?)", userKey
+	}
+	var a AttemptRow
+	var state string
+	u, err := q.oneJoinedUser(ctx, "SELECT a.id, a.client_id, a.kind, a.state, a.created_at, a.updated_at, a.expire_at, "+
+		joinedUserColumns+" FROM attempts a JOIN users u ON u.id = "+userID+identLeftJoin+
+		" WHERE a.id=? AND a.client_id=? AND a.kind=? ORDER BY "+identOrder, []any{path, id, clientID, kind},
+		&a.ID, &a.ClientID, &a.Kind, &state, &a.CreatedAt, &a.UpdatedAt, &a.ExpireAt)
+	switch {
+	case err == nil:
+		a.State = []byte(state)
+		return &a, u, nil
+	case errors.Is(err, gatehouse.ErrNotFound):
+		row, err := q.GetAttempt(ctx, id, clientID, kind, false)
+		return row, nil, err
+	default:
+		return nil, nil, err
+	}
+}

@@ -10,17 +10,14 @@ import (
 // each is one statement.
 
 // UserByIdentification finds the user owning the identification of kind
-// with the normalised value, with all its identifications, in two
-// statements. status is that identification's verification status (an
+// with the normalised value, with all its identifications, in one
+// statement. status is that identification's verification status (an
 // unverified email address signs no one in: the caller decides).
 func (q *Q) UserByIdentification(ctx context.Context, kind, normalized string) (u *gatehouse.User, status string, err error) {
-	row := q.queryRow(ctx, "SELECT i.verification_status, "+prefixed("u.", userColumns)+
-		" FROM identifications i JOIN users u ON u.id = i.user_id WHERE i.kind=? AND i.value_norm=?", kind, normalized)
-	u, err = scanUser(multiScanner{row: row, pre: []any{&status}})
+	u, err = q.oneJoinedUser(ctx, "SELECT f.verification_status, "+joinedUserColumns+
+		" FROM identifications f JOIN users u ON u.id = f.user_id"+identLeftJoin+
+		" WHERE f.kind=? AND f.value_norm=? ORDER BY "+identOrder, []any{kind, normalized}, &status)
 	if err != nil {
-		return nil, "", err
-	}
-	if err := q.attachIdentifications(ctx, []*gatehouse.User{u}); err != nil {
 		return nil, "", err
 	}
 	return u, status, nil

@@ -18,19 +18,34 @@ const userColumns = `id, external_id, username, first_name, last_name, image_url
 type scanner interface{ Scan(dest ...any) error }
 
 func scanUser(sc scanner) (*gatehouse.User, error) {
-	var u gatehouse.User
-	var pub, priv, unsafe string
-	err := sc.Scan(&u.ID, &u.ExternalID, &u.Username, &u.FirstName, &u.LastName, &u.ImageURL, &u.PasswordDigest,
-		&pub, &priv, &unsafe, &u.Banned, &u.Locked, &u.LockoutUntil, &u.FailedAttempts,
-		&u.PrimaryEmailAddressID, &u.PrimaryPhoneNumberID, &u.LastSignInAt, &u.LastActiveAt, &u.LegalAcceptedAt,
-		&u.DeleteSelfEnabled, &u.CreateOrgEnabled, &u.CreatedAt, &u.UpdatedAt)
-	if err != nil {
+	var raw userScan
+	if err := sc.Scan(raw.dest()...); err != nil {
 		return nil, mapErr(err)
 	}
+	return raw.user()
+}
+
+// userScan receives userColumns; user decodes them.
+type userScan struct {
+	u                 gatehouse.User
+	pub, priv, unsafe string
+}
+
+func (r *userScan) dest() []any {
+	u := &r.u
+	return []any{&u.ID, &u.ExternalID, &u.Username, &u.FirstName, &u.LastName, &u.ImageURL, &u.PasswordDigest,
+		&r.pub, &r.priv, &r.unsafe, &u.Banned, &u.Locked, &u.LockoutUntil, &u.FailedAttempts,
+		&u.PrimaryEmailAddressID, &u.PrimaryPhoneNumberID, &u.LastSignInAt, &u.LastActiveAt, &u.LegalAcceptedAt,
+		&u.DeleteSelfEnabled, &u.CreateOrgEnabled, &u.CreatedAt, &u.UpdatedAt}
+}
+
+// user returns a copy of the scanned user with its metadata decoded.
+func (r *userScan) user() (*gatehouse.User, error) {
+	u := r.u
 	for _, m := range []struct {
 		raw string
 		dst *map[string]any
-	}{{pub, &u.PublicMetadata}, {priv, &u.PrivateMetadata}, {unsafe, &u.UnsafeMetadata}} {
+	}{{r.pub, &u.PublicMetadata}, {r.priv, &u.PrivateMetadata}, {r.unsafe, &u.UnsafeMetadata}} {
 		if err := json.Unmarshal([]byte(m.raw), m.dst); err != nil {
 			return nil, fmt.Errorf("user %s: corrupt metadata: %w", u.ID, err)
 		}
@@ -119,16 +134,10 @@ func (q *Q) DeleteUser(ctx context.Context, id string) error {
 	return expectOne(res)
 }
 
-// GetUser loads a user with its identifications.
+// GetUser loads a user with its identifications, in one statement.
 func (q *Q) GetUser(ctx context.Context, id string) (*gatehouse.User, error) {
-	u, err := scanUser(q.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id=?", id))
-	if err != nil {
-		return nil, err
-	}
-	if err := q.attachIdentifications(ctx, []*gatehouse.User{u}); err != nil {
-		return nil, err
-	}
-	return u, nil
+	return q.oneJoinedUser(ctx, "SELECT "+joinedUserColumns+" FROM users u"+identLeftJoin+
+		" WHERE u.id=? ORDER BY "+identOrder, []any{id})
 }
 
 // GetUserForUpdate is GetUser inside a write transaction. On PostgreSQL it
