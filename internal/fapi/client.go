@@ -101,7 +101,7 @@ func (a *API) respond(w http.ResponseWriter, r *http.Request, status int, respon
 }
 
 func (a *API) getClient(w http.ResponseWriter, r *http.Request) error {
-	if st := state(r); st.client != nil {
+	if st := state(r); st.client != nil && st.view == nil {
 		// Loaded from its token by this request: render it without a re-read.
 		st.view = &flow.ClientView{Client: *st.client}
 	}

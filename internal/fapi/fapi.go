@@ -214,7 +214,21 @@ func (a *API) loadClient(next http.Handler, devBrowsers bool) http.Handler {
 		}
 		// The refresh endpoint authenticates the client token and the
 		// session in one query of its own (see sessionToken).
-		if st.token != "" && !isTokenRefresh(r) {
+		if st.token != "" && isGetClient(r) {
+			// GET /v1/client renders the client's sessions: read them
+			// with the client, in one statement.
+			c, list, users, err := a.Sessions.ClientEnvelopeByToken(r.Context(), st.token)
+			switch {
+			case errors.Is(err, session.ErrNoClient):
+				st.token = ""
+			case err != nil:
+				httpx.Error(w, r, unavailable(err))
+				return
+			default:
+				st.client = c
+				st.view = &flow.ClientView{Client: *c, Sessions: list, Users: users, SessionsKnown: true}
+			}
+		} else if st.token != "" && !isTokenRefresh(r) {
 			c, err := a.Sessions.ClientByToken(r.Context(), st.token)
 			switch {
 			case errors.Is(err, session.ErrNoClient):
@@ -228,6 +242,10 @@ func (a *API) loadClient(next http.Handler, devBrowsers bool) http.Handler {
 		}
 		next.ServeHTTP(&cookieWriter{ResponseWriter: w, a: a, st: st}, r.WithContext(context.WithValue(r.Context(), ctxKey{}, st)))
 	})
+}
+
+func isGetClient(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.URL.Path == "/v1/client"
 }
 
 func isTokenRefresh(r *http.Request) bool {

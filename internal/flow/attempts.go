@@ -13,6 +13,12 @@ import (
 // clientID. It returns the stored state (for a compare-and-swap save).
 func (e *Engine) loadAttempt(ctx context.Context, q *store.Q, id, clientID, kind string, dst any) ([]byte, error) {
 	row, err := q.GetAttempt(ctx, id, clientID, kind, true)
+	return e.attemptState(row, err, kind, dst)
+}
+
+// attemptState checks a loaded attempt (not found, expired) and decodes
+// its state into dst.
+func (e *Engine) attemptState(row *store.AttemptRow, err error, kind string, dst any) ([]byte, error) {
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		if kind == "sign_in" {
 			return nil, errNotFound("Sign in attempt")

@@ -120,27 +120,29 @@ func (e *Engine) GetSignIn(ctx context.Context, c *gatehouse.Client, id string) 
 	return si, err
 }
 
-// getSignIn loads a sign-in of client c with its user, and its stored state.
+// signInUserKey is the JSON key of SignIn.UserID in a stored sign-in: the
+// load joins the attempt with the user it names.
+const signInUserKey = "user_id"
+
+// getSignIn loads a sign-in of client c with its user, and its stored
+// state: one statement for the attempt, its user and the user's
+// identifications.
 func (e *Engine) getSignIn(ctx context.Context, c *gatehouse.Client, id string) (*SignIn, []byte, error) {
 	var si SignIn
-	state, err := e.loadAttempt(ctx, e.st.Q(), id, c.ID, "sign_in", &si)
+	// Only a deleted account leaves the sign-in without a user (its steps
+	// then answer form_identifier_not_found); any other error — a database
+	// that cannot answer — propagates, so it becomes a 503, never a claim
+	// that a real account does not exist.
+	row, u, err := e.st.Q().GetAttemptWithUser(ctx, id, c.ID, "sign_in", signInUserKey)
+	state, err := e.attemptState(row, err, "sign_in", &si)
 	if err != nil {
 		return nil, nil, err
 	}
-	if si.Phantom {
+	switch {
+	case si.Phantom:
 		si.User = phantomUser(&si)
-	} else if si.UserID != "" {
-		// Only a deleted account leaves the sign-in without a user (its
-		// steps then answer form_identifier_not_found); any other error —
-		// a database that cannot answer — propagates, so it becomes a 503,
-		// never a claim that a real account does not exist.
-		u, err := e.st.Q().GetUser(ctx, si.UserID)
-		switch {
-		case err == nil:
-			si.User = u
-		case !errors.Is(err, gatehouse.ErrNotFound):
-			return nil, nil, err
-		}
+	case si.UserID != "" && u != nil && u.ID == si.UserID:
+		si.User = u
 	}
 	return &si, state, nil
 }

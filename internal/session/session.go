@@ -79,6 +79,24 @@ func (s *Service) ClientByToken(ctx context.Context, token string) (*gatehouse.C
 	return c, err
 }
 
+// ClientEnvelopeByToken resolves a client token (ErrNoClient: no such
+// client) together with the client's live sessions and their users, as
+// ClientSessionsWithUsers returns them: one statement for a signed-in
+// client.
+func (s *Service) ClientEnvelopeByToken(ctx context.Context, token string) (*gatehouse.Client, []*gatehouse.Session, map[string]*gatehouse.User, error) {
+	if token == "" || len(token) > 256 {
+		return nil, nil, nil, ErrNoClient
+	}
+	c, list, users, err := s.st.Q().ClientEnvelopeByTokenHash(ctx, keys.HashToken(token))
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, nil, nil, ErrNoClient
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return c, s.live(list), users, nil
+}
+
 // BuildClient returns a new client and its token, without writing it (the
 // caller inserts it in its own transaction).
 func (s *Service) BuildClient() (*gatehouse.Client, string, error) {
@@ -185,6 +203,11 @@ func (s *Service) ClientSessionsWithUsers(ctx context.Context, clientID string) 
 	if err != nil {
 		return nil, nil, err
 	}
+	return s.live(list), users, nil
+}
+
+// live keeps the sessions still active at the service's now.
+func (s *Service) live(list []*gatehouse.Session) []*gatehouse.Session {
 	now := s.now()
 	out := list[:0]
 	for _, x := range list {
@@ -192,7 +215,7 @@ func (s *Service) ClientSessionsWithUsers(ctx context.Context, clientID string) 
 			out = append(out, x)
 		}
 	}
-	return out, users, nil
+	return out
 }
 
 func notFound() error { return gatehouse.NotFound("Session") }
