@@ -29,6 +29,8 @@ type Q struct {
 	cache       *stmtCache // nil: no statement caching (PostgreSQL)
 	counter     *Counter   // the store's; nil for a Q made outside Store
 	afterCommit []func()
+	// enabledEndpoints memoises EnabledEndpoints within a transaction.
+	enabledEndpoints []*EndpointRow
 }
 
 // AfterCommit runs fn once the transaction q belongs to has committed (never

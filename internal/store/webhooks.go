@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 
 	"github.com/gatehouse/gatehouse/internal/gatehouse"
@@ -57,6 +58,7 @@ func typesJSON(t []string) string {
 
 // InsertEndpoint stores an endpoint.
 func (q *Q) InsertEndpoint(ctx context.Context, e *EndpointRow) error {
+	q.enabledEndpoints = nil
 	_, err := q.exec(ctx, "INSERT INTO webhook_endpoints ("+endpointColumns+") VALUES (?,?,?,?,?,?,?,?,?)",
 		e.ID, e.URL, e.Description, typesJSON(e.EventTypes), e.SecretSealed, e.Disabled, e.FailingSince, e.CreatedAt, e.UpdatedAt)
 	return err
@@ -64,6 +66,7 @@ func (q *Q) InsertEndpoint(ctx context.Context, e *EndpointRow) error {
 
 // UpdateEndpoint writes an endpoint's mutable columns.
 func (q *Q) UpdateEndpoint(ctx context.Context, e *EndpointRow) error {
+	q.enabledEndpoints = nil
 	res, err := q.exec(ctx, "UPDATE webhook_endpoints SET url=?, description=?, event_types=?, secret_sealed=?, disabled=?, failing_since=?, updated_at=? WHERE id=?",
 		e.URL, e.Description, typesJSON(e.EventTypes), e.SecretSealed, e.Disabled, e.FailingSince, e.UpdatedAt, e.ID)
 	if err != nil {
@@ -79,6 +82,7 @@ func (q *Q) GetEndpoint(ctx context.Context, id string) (*EndpointRow, error) {
 
 // DeleteEndpoint removes an endpoint and its deliveries.
 func (q *Q) DeleteEndpoint(ctx context.Context, id string) error {
+	q.enabledEndpoints = nil
 	res, err := q.exec(ctx, "DELETE FROM webhook_endpoints WHERE id=?", id)
 	if err != nil {
 		return err
@@ -108,6 +112,26 @@ func (q *Q) ListEndpoints(ctx context.Context, enabledOnly bool) ([]*EndpointRow
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// EnabledEndpoints is ListEndpoints(ctx, true) for the outbox. Inside a
+// write transaction the list is read once and reused by the transaction's
+// later events (each one used to read it again); an endpoint written
+// through the same transaction forgets it. Outside a transaction it always
+// reads. The list is never kept past the transaction, so an endpoint added
+// on another node is seen by the next transaction.
+func (q *Q) EnabledEndpoints(ctx context.Context) ([]*EndpointRow, error) {
+	if q.enabledEndpoints != nil {
+		return q.enabledEndpoints, nil
+	}
+	list, err := q.ListEndpoints(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	if _, inTx := q.db.(*sql.Tx); inTx {
+		q.enabledEndpoints = list
+	}
+	return list, nil
 }
 
 // MessageRow is one outbox event.

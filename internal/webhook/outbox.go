@@ -97,7 +97,7 @@ func render(event gatehouse.Event, data any, now int64, publicURL string) (any, 
 // Emit writes the event and one delivery per subscribed, enabled endpoint,
 // inside the caller's transaction q.
 func (o *Outbox) Emit(ctx context.Context, q *store.Q, event gatehouse.Event, data any) error {
-	endpoints, err := q.ListEndpoints(ctx, true)
+	endpoints, err := q.EnabledEndpoints(ctx)
 	if err != nil {
 		return err
 	}
