@@ -29,13 +29,14 @@ func ImageURL(u *gatehouse.User, publicURL string) string {
 	case u.ImageURL != "":
 		return u.ImageURL
 	}
-	q := url.Values{}
-	if in := Initials(deref(u.FirstName), deref(u.LastName)); in != "" {
-		q.Set("initials", in)
-	}
+	// The query url.Values would encode (keys sorted), without building
+	// the map on every render.
 	sum := sha256.Sum256([]byte(u.ID))
-	q.Set("seed", strconv.Itoa(int(sum[0])%AvatarPalette))
-	return base + DefaultAvatarPath + "?" + q.Encode()
+	seed := "seed=" + strconv.Itoa(int(sum[0])%AvatarPalette)
+	if in := Initials(deref(u.FirstName), deref(u.LastName)); in != "" {
+		return base + DefaultAvatarPath + "?initials=" + url.QueryEscape(in) + "&" + seed
+	}
+	return base + DefaultAvatarPath + "?" + seed
 }
 
 // Initials returns up to two upper-case letters or digits: the first of
