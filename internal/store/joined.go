@@ -117,6 +117,9 @@ func (q *Q) oneJoinedUser(ctx context.Context, query string, args []any, pre ...
 		if err := j.scan(rs); err != nil {
 			return nil, err
 		}
+		if u != nil && j.raw.u.ID != u.ID {
+			continue // one user only, as a single-row read would (the lookups are unique)
+		}
 		if u, err = j.user(false, nil); err != nil {
 			return nil, err
 		}
