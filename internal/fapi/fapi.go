@@ -214,22 +214,22 @@ func (a *API) loadClient(next http.Handler, devBrowsers bool) http.Handler {
 		}
 		// The refresh endpoint authenticates the client token and the
 		// session in one query of its own (see sessionToken).
-		if st.token != "" && isGetClient(r) {
-			// GET /v1/client renders the client's sessions: read them
-			// with the client, in one statement.
-			c, list, users, err := a.Sessions.ClientEnvelopeByToken(r.Context(), st.token)
-			switch {
-			case errors.Is(err, session.ErrNoClient):
-				st.token = ""
-			case err != nil:
-				httpx.Error(w, r, unavailable(err))
-				return
-			default:
-				st.client = c
-				st.view = &flow.ClientView{Client: *c, Sessions: list, Users: users, SessionsKnown: true}
+		if st.token != "" && !isTokenRefresh(r) {
+			var c *gatehouse.Client
+			var view *flow.ClientView
+			var err error
+			if isGetClient(r) {
+				// GET /v1/client renders the client's sessions: read them
+				// with the client, in one statement.
+				var list []*gatehouse.Session
+				var users map[string]*gatehouse.User
+				c, list, users, err = a.Sessions.ClientEnvelopeByToken(r.Context(), st.token)
+				if err == nil {
+					view = &flow.ClientView{Client: *c, Sessions: list, Users: users, SessionsKnown: true}
+				}
+			} else {
+				c, err = a.Sessions.ClientByToken(r.Context(), st.token)
 			}
-		} else if st.token != "" && !isTokenRefresh(r) {
-			c, err := a.Sessions.ClientByToken(r.Context(), st.token)
 			switch {
 			case errors.Is(err, session.ErrNoClient):
 				st.token = ""
@@ -237,7 +237,7 @@ func (a *API) loadClient(next http.Handler, devBrowsers bool) http.Handler {
 				httpx.Error(w, r, unavailable(err))
 				return
 			default:
-				st.client = c
+				st.client, st.view = c, view
 			}
 		}
 		next.ServeHTTP(&cookieWriter{ResponseWriter: w, a: a, st: st}, r.WithContext(context.WithValue(r.Context(), ctxKey{}, st)))
